@@ -1,0 +1,137 @@
+"""Settings for local builds and the live preview.
+
+`publishconf.py` imports everything here and overrides what differs in production.
+Values marked PLACEHOLDER are shown on the site as visible placeholders until the
+owner fills them in; the publish settings refuse to deploy them.
+"""
+
+AUTHOR = "Yasmine Binghalib"
+SITENAME = "Yasmine Binghalib, LMFT"
+SITESUBTITLE = "Notes on love, trust and the work of relationships"
+SITEURL = ""
+
+PATH = "content"
+TIMEZONE = "America/Los_Angeles"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%B %-d, %Y"
+
+THEME = "theme"
+THEME_STATIC_DIR = "theme"
+
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["strict_build"]
+
+# Jinja: autoescape everything. Article and page bodies are marked safe in the theme,
+# and only there; titles, tags and summaries are escaped text.
+JINJA_ENVIRONMENT = {
+    "autoescape": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "extensions": [],
+}
+# Summaries are plain text (the content linter requires one per article): Pelican then
+# neither runs them through Markdown a second time nor lets raw HTML through them.
+FORMATTED_FIELDS = []
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+    },
+    "output_format": "html5",
+}
+
+# URLs that last: /<slug>/ for articles and pages alike.
+ARTICLE_URL = "{slug}/"
+ARTICLE_SAVE_AS = "{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+CATEGORY_URL = "category/{slug}/"
+CATEGORY_SAVE_AS = "category/{slug}/index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = "tag/{slug}/index.html"
+AUTHOR_URL = "author/{slug}/"
+AUTHOR_SAVE_AS = "author/{slug}/index.html"
+CATEGORIES_URL = "categories/"
+CATEGORIES_SAVE_AS = "categories/index.html"
+TAGS_URL = "tags/"
+TAGS_SAVE_AS = "tags/index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = "archives/index.html"
+AUTHORS_SAVE_AS = ""  # one author: her page is /author/<slug>/ and /about/
+DRAFT_URL = "drafts/{slug}/"
+DRAFT_SAVE_AS = "drafts/{slug}/index.html"
+DRAFT_PAGE_URL = "drafts/pages/{slug}/"
+DRAFT_PAGE_SAVE_AS = "drafts/pages/{slug}/index.html"
+DIRECT_TEMPLATES = ["index", "tags", "categories", "archives"]
+
+DEFAULT_PAGINATION = 10
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+
+# Feeds: full content. FEED_DOMAIN makes their links absolute in the publish build.
+FEED_DOMAIN = "http://localhost:8000"  # the live preview; publishconf uses SITEURL
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+CATEGORY_FEED_ATOM = "feeds/category/{slug}.atom.xml"
+CATEGORY_FEED_RSS = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TAG_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+RSS_FEED_SUMMARY_ONLY = False
+
+STATIC_PATHS = ["images", "extra"]
+EXTRA_PATH_METADATA = {}
+
+DISPLAY_PAGES_ON_MENU = False
+DISPLAY_CATEGORIES_ON_MENU = False
+# The header navigation, in order: (label, URL relative to SITEURL).
+MENU_LINKS = [
+    ("Articles", "archives/"),
+    ("Topics", "tags/"),
+    ("About", "about/"),
+]
+
+# Shown under every article and on the About page.
+AUTHOR_BIO = (
+    "Yasmine Binghalib is a Relationship Specialist and Licensed Marriage and Family "
+    "therapist practicing online for people in California & Connecticut."
+)
+
+# The practice: name, licenses, booking. One block, read by the footer, the reply
+# section and the booking pages. Replace every PLACEHOLDER before publishing.
+PRACTICE = {
+    "name": "Yasmine Binghalib",
+    "credentials": "LMFT",
+    "email": "PLACEHOLDER: e-mail address for booking questions",
+    "booking_url": "PLACEHOLDER: https://your-practice.clientsecure.me/",
+    "consultation": "A free 15-minute video consultation",
+    "fees": "",
+    "states": {
+        "california": {
+            "name": "California",
+            "title": "Licensed Marriage and Family Therapist",
+            "abbreviation": "LMFT",
+            "number": "PLACEHOLDER: California LMFT number",
+            "board": "California Board of Behavioral Sciences",
+            "lookup_url": "https://search.dca.ca.gov/",
+        },
+        "connecticut": {
+            "name": "Connecticut",
+            "title": "Licensed Marital and Family Therapist",
+            "abbreviation": "LMFT",
+            "number": "PLACEHOLDER: Connecticut LMFT number",
+            "board": "Connecticut Department of Public Health",
+            "lookup_url": "https://www.elicense.ct.gov/Lookup/LicenseLookup.aspx",
+        },
+    },
+}
+
+# Dev builds are fast to iterate on: cache parsed content between runs.
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CACHE_PATH = ".cache/pelican"
+DELETE_OUTPUT_DIRECTORY = False

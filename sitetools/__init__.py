@@ -1,0 +1,1 @@
+"""Python helpers behind tasks.py: building, checking and publishing the site."""
