@@ -10,7 +10,8 @@ from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SEED = ROOT.parent / "shared" / "seeds" / "the-ingredients.txt"
+# A copy of ../shared/seeds/the-ingredients.txt, so the tests run from any clone.
+SEED = FIXTURES / "the-ingredients.seed.txt"
 
 
 def run_build(output, settings="pelicanconf.py", content=None, env=None, extra=()):
