@@ -118,6 +118,7 @@ PRACTICE = {
             "number": "PLACEHOLDER: California LMFT number",
             "board": "California Board of Behavioral Sciences",
             "lookup_url": "https://search.dca.ca.gov/",
+            "telehealth_law": "16 CCR §1815.5 and Bus. & Prof. Code §2290.5",
         },
         "connecticut": {
             "name": "Connecticut",
@@ -126,9 +127,21 @@ PRACTICE = {
             "number": "PLACEHOLDER: Connecticut LMFT number",
             "board": "Connecticut Department of Public Health",
             "lookup_url": "https://www.elicense.ct.gov/Lookup/LicenseLookup.aspx",
+            "telehealth_law": "Conn. Gen. Stat. §19a-906",
         },
     },
 }
+
+# ---- Reply and booking (plugins/reply_booking) ----
+# PRACTICE above is validated once at start-up: a malformed value or an unknown key
+# fails the build naming the key. Optional keys and their defaults: "short_name" (first
+# word of "name"), "consultation" and "fees" ("" leaves them out; "fees" may also be a
+# list of lines), each state's "telehealth_law", and "directories" (where people in
+# other states can find a therapist; see plugins/reply_booking/settings.py).
+# Pages: /book/, /book/<state>/ and /book/elsewhere/; a reply section ends every article.
+PLUGINS += ["reply_booking"]
+MENU_LINKS += [("Book", "book/")]
+PRACTICE_REFUSE_PLACEHOLDERS = False  # publishconf.py sets True
 
 # Dev builds are fast to iterate on: cache parsed content between runs.
 CACHE_CONTENT = True

@@ -31,3 +31,7 @@ WITH_FUTURE_DATES = False
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
 DELETE_OUTPUT_DIRECTORY = True
+
+# Reply and booking: refuse PLACEHOLDER practice settings (listing every one), unless
+# the environment sets SITE_ALLOW_PLACEHOLDERS=1 for a staging deploy (loud warning).
+PRACTICE_REFUSE_PLACEHOLDERS = True
