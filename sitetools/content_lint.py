@@ -16,7 +16,6 @@ import fnmatch
 import os
 import re
 import sys
-import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +81,8 @@ MD_REF_IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\[(?P<ref>[^\]]*)\]")
 HTML_IMG_RE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 HTML_ALT_RE = re.compile(r"\salt\s*=", re.IGNORECASE)
 HTML_SRC_RE = re.compile(r"""\ssrc\s*=\s*["']?([^"'\s>]*)""", re.IGNORECASE)
+# Unicode's control characters (category Cc), except tab and carriage return.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 INTERNAL_LINK_RE = re.compile(
     r"""[{|](?P<what>filename|static|attach)[}|](?P<path>[^\s)"'<>\]]*)"""
 )
@@ -299,15 +300,15 @@ def lint_characters(text):
     """Control characters (other than tab and line breaks) anywhere in the file."""
     findings = []
     for number, line in enumerate(text.split("\n"), start=1):
-        for column, char in enumerate(line, start=1):
-            if unicodedata.category(char) == "Cc" and char not in "\t\r":
-                findings.append(
-                    (
-                        number,
-                        f"invisible control character U+{ord(char):04X} in column {column}",
-                        "delete it (it usually comes from pasting text from another app)",
-                    )
+        for match in CONTROL_RE.finditer(line):
+            findings.append(
+                (
+                    number,
+                    f"invisible control character U+{ord(match.group()):04X} "
+                    f"in column {match.start() + 1}",
+                    "delete it (it usually comes from pasting text from another app)",
                 )
+            )
     return findings
 
 
@@ -395,16 +396,17 @@ def line_at(starts, offset):
     return bisect_right(starts, offset)
 
 
-def lint_prompt_blocks(text):
+def lint_prompt_blocks(text, regions=None):
     """Syntax errors in ```prompts blocks: [(line, what, fix)].
 
     The syntax (plugins/prompt_cards): one "- " line per card, `text`, `level | text`
     or `level | theme | text`; levels gentle, deeper, vulnerable. Kept separate so the
-    prompt-cards plugin's own parser can replace it.
+    prompt-cards plugin's own parser can replace it. `regions`: scan_regions(text),
+    when the caller already has it.
     """
     findings = []
     lines = text.split("\n")
-    for region in scan_regions(text):
+    for region in scan_regions(text) if regions is None else regions:
         if region.kind != "prompts":
             continue
         if not region.closed:
@@ -577,10 +579,11 @@ def lint_content(content_dir, settings):
     known_files = sorted(
         str(p.relative_to(content_dir)) for p in content_dir.rglob("*") if p.is_file()
     )
+    cwd = Path.cwd().resolve()
     problems, posts = [], []
     for path, kind in files:
-        shown = shown_path(path)
-        findings, post = lint_file(path, kind, content_dir, settings, known_files)
+        shown = str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
+        findings, post = lint_file(path, kind, shown, content_dir, settings, known_files)
         problems += [Problem(shown, line, what, fix) for line, what, fix in findings]
         if post:
             posts.append(post)
@@ -588,8 +591,8 @@ def lint_content(content_dir, settings):
     return sorted(problems, key=lambda p: (p.path, p.line))
 
 
-def lint_file(path, kind, content_dir, settings, known_files):
-    """(findings, Post or None) for one Markdown file."""
+def lint_file(path, kind, shown, content_dir, settings, known_files):
+    """(findings, Post or None) for one Markdown file; `shown`: its path for the author."""
     text, encoding_problem = decode(path.read_bytes())
     findings = [encoding_problem] if encoding_problem else []
     text = text.replace("\r\n", "\n")
@@ -597,17 +600,19 @@ def lint_file(path, kind, content_dir, settings, known_files):
     header = read_header(lines)
     findings += lint_header(header, kind)
     findings += lint_characters(text)
-    findings += lint_prompt_blocks(text)
     regions = scan_regions(text)
+    findings += lint_prompt_blocks(text, regions)
     visible = visible_text(text, regions)
-    body_visible = "\n" * header.last_line + visible.split("\n", header.last_line)[-1]
+    starts = line_starts(visible)
+    body_start = starts[header.last_line] if header.last_line < len(starts) else len(visible)
+    body_visible = "\n" * header.last_line + visible[body_start:]
     findings += lint_images(body_visible)
     findings += lint_links(body_visible, path, content_dir, known_files)
     findings.sort(key=lambda f: f[0])
-    return findings, post_identity(path, kind, header, settings)
+    return findings, post_identity(path, kind, shown, header, settings)
 
 
-def post_identity(path, kind, header, settings):
+def post_identity(path, kind, shown, header, settings):
     """Where Pelican would publish this file: its slug, language and save_as."""
     values, lines = {}, {}
     for line, key, value in header.fields:
@@ -624,7 +629,7 @@ def post_identity(path, kind, header, settings):
     else:
         return None
     return Post(
-        path=shown_path(path),
+        path=shown,
         kind=kind,
         slug=slug,
         slug_line=lines.get("Slug", lines.get("Title", 1)),

@@ -1,5 +1,6 @@
 """Writing a post: `invoke new`, drafts and scheduled posts in the preview and in publish."""
 
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -9,8 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from plugins.post_status import preview_status
+from sitetools.checks import find_broken_links
 from sitetools.new_post import SUMMARY_PROMPT, new_post_text, slug_for
-from tests.sitebuild import ROOT, content_with, parse, run_build
+from tests.sitebuild import FIXTURES, ROOT, content_with, parse, run_build
 
 INVOKE = Path(sys.executable).parent / "invoke"
 TITLE = "Why we fight about the dishes"
@@ -31,6 +33,7 @@ def authored(tmp_path_factory):
     built once with the local settings and once with the publish settings."""
     tmp = tmp_path_factory.mktemp("authoring")
     content = content_with(tmp, "authoring/scheduled.md").resolve()
+    shutil.copy(FIXTURES / "authoring" / "draft-page.md", content / "pages" / "draft-page.md")
     before = datetime.now(ZoneInfo("America/Los_Angeles")).replace(second=0, microsecond=0)
     created = invoke_new(TITLE, "--content", str(content))
     after = datetime.now(ZoneInfo("America/Los_Angeles"))
@@ -99,6 +102,15 @@ def test_the_preview_index_lists_drafts_marked_as_drafts(authored):
     assert link["href"] == f"/drafts/{SLUG}/"
     assert link.get_text() == TITLE
     assert link.find_next_sibling("span").get_text(strip=True) == "Draft"
+    assert find_broken_links(authored["local"]) == []
+
+
+def test_the_preview_shows_a_draft_page_with_its_banner_and_lists_it(authored):
+    page = parse(authored["local"] / "drafts" / "pages" / "fees" / "index.html")
+    assert page.select_one(".status-banner--draft[role=status]") is not None
+    assert page.find("h1").get_text(strip=True) == "Fees and insurance"
+    drafts = parse(authored["local"] / "index.html").select_one(".draft-list")
+    assert drafts.find("a", href="/drafts/pages/fees/").get_text() == "Fees and insurance"
 
 
 def test_the_preview_marks_a_future_post_scheduled(authored):
@@ -126,7 +138,14 @@ def test_publish_leaves_out_drafts_and_scheduled_posts_everywhere(authored):
     for path in published.rglob("*"):
         if path.is_file() and path.suffix in (".html", ".xml", ".txt", ".json"):
             text = path.read_text(encoding="utf-8")
-            for unpublished in (SLUG, TITLE, SCHEDULED_SLUG, "A letter from the future"):
+            unpublished_texts = (
+                SLUG,
+                TITLE,
+                SCHEDULED_SLUG,
+                "A letter from the future",
+                "Fees and insurance",
+            )
+            for unpublished in unpublished_texts:
                 assert unpublished not in text, (path, unpublished)
     index = parse(published / "index.html")
     assert index.select(".draft-list, .status-badge, .status-banner") == []
