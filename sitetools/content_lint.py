@@ -5,7 +5,7 @@ Pelican starts: `python -m sitetools.content_lint [--settings FILE] [--content D
 Each problem is one line, `path:line: what is wrong — what to write instead`.
 
 The checks read the files the way Pelican's Markdown reader does (the `meta`
-extension's header rules, Pelican's slugify and date parser) but never run Pelican,
+extension's header rules, the files Pelican reads, its slugify) but never run Pelican,
 so one broken post cannot hide the others.
 """
 
@@ -200,7 +200,10 @@ def lint_header(header, kind):
                 f'write the whole "{name}" on line {line_of(header, key)}',
             )
         )
-    values = {display_key(k): v for _line, k, v in header.fields if display_key(k)}
+    values = {}  # the first value of each known key, as Pelican reads it
+    for _line, key, value in header.fields:
+        if display_key(key):
+            values.setdefault(display_key(key), value)
     for required in REQUIRED[kind]:
         if required not in seen:
             findings.append(
