@@ -148,3 +148,8 @@ CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = ".cache/pelican"
 DELETE_OUTPUT_DIRECTORY = False
+
+# Authoring: drafts and scheduled posts carry a "Draft" / "Scheduled" banner and badge
+# in this preview (plugins/post_status); drafts are listed on the index while
+# DRAFT_SAVE_AS writes them. publishconf.py writes neither (see README, "Writing a post").
+PLUGINS += ["post_status"]

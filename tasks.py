@@ -94,3 +94,44 @@ def test(c, k="", x=False):
         args.append("-x")
     with c.cd(str(ROOT)):
         c.run(f'"{PYTHON}" -m pytest {" ".join(args)}', pty=False)
+
+
+# ---- Authoring: new posts and the content linter ----
+
+
+@task(
+    help={
+        "title": "the post's title, in quotes",
+        "category": "its category (default: Relationships)",
+        "content": "the content folder to write into (default: content/)",
+    }
+)
+def new(c, title, category="", content=""):
+    """Start a new draft post: invoke new "Title" writes content/<slug>.md and prints its path."""
+    from invoke import Exit
+    from pelican.settings import read_settings
+
+    from sitetools.content_lint import shown_path
+    from sitetools.new_post import DEFAULT_CATEGORY, PostExists, create_post
+
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    folder = Path(content) if content else ROOT / "content"
+    try:
+        path = create_post(folder, title, settings, category=category or DEFAULT_CATEGORY)
+    except (PostExists, ValueError) as error:
+        raise Exit(f"Not created: {error}", code=1) from None
+    print(shown_path(path))
+
+
+@task(help={"content": "the content folder to check (default: content/)"})
+def lint(c, content=""):
+    """Check every post for mistakes, each with its fix (also `invoke check content`)."""
+    from invoke import Exit
+
+    from sitetools.content_lint import main as lint_main
+
+    code = lint_main(
+        ["--settings", str(ROOT / "pelicanconf.py")] + (["--content", content] if content else [])
+    )
+    if code:
+        raise Exit(code=code)

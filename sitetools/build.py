@@ -1,13 +1,16 @@
 """Build the site, failing loudly and readably.
 
 `python -m sitetools.build --settings pelicanconf.py --output output` is what
-`invoke build` runs. Every ERROR logged fails the build (plugins/strict_build); the
-author sees one short message per problem, the traceback only with --debug.
+`invoke build` runs. The content linter runs first (sitetools/content_lint.py): on any
+problem it prints them all and nothing is built (`--no-lint` skips it, for benchmarks).
+Every ERROR logged fails the build (plugins/strict_build); the author sees one short
+message per problem, with the file (and line) and the fix; the traceback only with --debug.
 """
 
 import argparse
 import json
 import logging
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -29,28 +32,96 @@ def parse_overrides(pairs):
     return overrides
 
 
-def build(settings_file, output, content=None, overrides=None, debug=False):
-    """Run Pelican once; return the process exit code."""
+def build(settings_file, output, content=None, overrides=None, debug=False, lint=True):
+    """Lint the content, then run Pelican once; return the process exit code."""
     from pelican import Pelican
     from pelican.log import init as init_logging
     from pelican.settings import read_settings
+
+    from sitetools.content_lint import lint_content, report
 
     init_logging(level=logging.DEBUG if debug else logging.WARNING, name="pelican")
     override = {"OUTPUT_PATH": str(Path(output).resolve())}
     if content:
         override["PATH"] = str(Path(content).resolve())
     override.update(overrides or {})
+    settings = None
     try:
         settings = read_settings(str(settings_file), override=override)
+        if lint:
+            problems = lint_content(settings["PATH"], settings)
+            if problems:
+                consequence = " Nothing was built: fix them and build again."
+                return report(problems, sys.stderr, consequence)
         Pelican(settings).run()
     except Exception as error:  # noqa: BLE001 - every failure becomes one readable message
         if debug:
             traceback.print_exc()
-        print(f"\nBuild failed: {error}", file=sys.stderr)
+        print("\nBuild failed:", file=sys.stderr)
+        for line in describe_failure(error, settings or {}):
+            print(line, file=sys.stderr)
         if not debug:
             print("(run with --debug for the full traceback)", file=sys.stderr)
         return 1
     return 0
+
+
+def describe_failure(error, settings):
+    """The lines the author reads for a failed build: where it failed, and the fix."""
+    import jinja2
+
+    from sitetools.content_lint import shown_path
+
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        where = shown_path(error.filename or error.name or "a template")
+        return [
+            f"{where}:{error.lineno}: template syntax error: {error.message} — check the "
+            "{% %} tags on that line: every if, for and block needs its end tag"
+        ]
+    if isinstance(error, jinja2.TemplateNotFound):
+        return [
+            f"the template {error.name!r} does not exist — check a post's Template: line, "
+            "or add the file to theme/templates/"
+        ]
+    if isinstance(error, jinja2.UndefinedError):
+        return [
+            f"{template_location(error)}: {error.message} — check the spelling of the "
+            "name, or write {% if name is defined %} around the line that uses it"
+        ]
+    records = getattr(error, "records", None)  # plugins/strict_build.BuildFailed
+    if records:
+        return [describe_logged_error(message, cause, settings) for message, cause in records]
+    return [f"{type(error).__name__}: {error}"]
+
+
+def template_location(error):
+    """`template.html:line` of the innermost template frame in a Jinja error's traceback."""
+    from sitetools.content_lint import shown_path
+
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename.endswith((".html", ".xml", ".j2", ".jinja"))
+    ]
+    if not frames:
+        return "a template"
+    return f"{shown_path(frames[-1].filename)}:{frames[-1].lineno}"
+
+
+def describe_logged_error(message, cause, settings):
+    """One error Pelican logged, with the content file's path as the author knows it."""
+    from sitetools.content_lint import shown_path
+
+    message = message.strip().splitlines()[0] if message.strip() else "error"
+    unreadable = re.match(r"Could not process (?P<path>.+)$", message)
+    if unreadable:
+        path = Path(settings.get("PATH", ".")) / unreadable.group("path")
+        reason = f" ({cause})" if cause is not None else ""
+        return (
+            f"{shown_path(path)}: Pelican could not read this file{reason} — correct it "
+            "(`invoke lint` explains the usual mistakes), then build again"
+        )
+    return f"{message}: {cause}" if cause is not None else message
 
 
 def main(argv=None):
@@ -60,8 +131,12 @@ def main(argv=None):
     parser.add_argument("--content", help="content folder (default: the settings' PATH)")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument(
+        "--no-lint", action="store_true", help="skip the content linter (for benchmarks)"
+    )
     args = parser.parse_args(argv)
-    return build(args.settings, args.output, args.content, parse_overrides(args.set), args.debug)
+    overrides = parse_overrides(args.set)
+    return build(args.settings, args.output, args.content, overrides, args.debug, not args.no_lint)
 
 
 if __name__ == "__main__":

@@ -55,13 +55,16 @@ def start_collecting(pelican):
 
 def fail_if_errors(pelican):
     logging.getLogger().removeHandler(_collector)
-    errors = describe(_collector.records)
+    records = list(_collector.records)
+    errors = describe(records)
     _collector.records.clear()
     if errors:
-        raise BuildFailed(
+        failure = BuildFailed(
             f"the build logged {len(errors)} error(s); nothing is published "
             "until they are fixed:\n  - " + "\n  - ".join(errors)
         )
+        failure.records = records  # [(message, cause)]: sitetools.build words them for the author
+        raise failure
 
 
 def register():

@@ -1,0 +1,756 @@
+"""The content linter: every mistake in the posts, all at once, each with its fix.
+
+`invoke lint` (also `invoke check content`) runs it, and so does every build, before
+Pelican starts: `python -m sitetools.content_lint [--settings FILE] [--content DIR]`.
+Each problem is one line, `path:line: what is wrong — what to write instead`.
+
+The checks read the files the way Pelican's Markdown reader does (the `meta`
+extension's header rules, the files Pelican reads, its slugify) but never run Pelican,
+so one broken post cannot hide the others.
+"""
+
+import argparse
+import calendar
+import difflib
+import fnmatch
+import os
+import re
+import sys
+from bisect import bisect_right
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from sitetools.new_post import SUMMARY_PROMPT
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Every metadata key a post may use, spelled the way the author writes it: this is the
+# one list. Pelican's own keys first, then this site's. A plugin that reads a new key
+# adds it here; the linter rejects every other key and suggests the closest one.
+METADATA_KEYS = (
+    # Pelican
+    "Title",
+    "Date",
+    "Modified",
+    "Category",
+    "Tags",
+    "Slug",
+    "Author",
+    "Authors",
+    "Summary",
+    "Status",
+    "Lang",
+    "Translation",
+    "Save_as",
+    "URL",
+    "Template",
+    # This site
+    "Image",  # the post's own share image instead of the rendered title card
+)
+STATUSES = ("published", "draft", "hidden")
+REQUIRED = {"article": ("Title", "Date", "Summary"), "page": ("Title",)}
+MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")  # Pelican's MarkdownReader
+PROMPT_LEVELS = ("gentle", "deeper", "vulnerable")
+
+# How to write each required key, for the "missing" message.
+EXAMPLES = {
+    "Title": "Title: Why we fight about the dishes",
+    "Date": "Date: 2024-03-01 09:00",
+    "Summary": "Summary: One or two plain sentences about the post.",
+}
+
+# Python-Markdown's `meta` extension, which Pelican uses to read the header.
+META_RE = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
+META_MORE_RE = re.compile(r"^[ ]{4,}(?P<value>.*)")
+BEGIN_RE = re.compile(r"^-{3}(\s.*)?")
+END_RE = re.compile(r"^(-{3}|\.{3})(\s.*)?")
+LOOKS_LIKE_KEY_RE = re.compile(r"^\s*(?P<key>[A-Za-z_]+)\s*[=\-–—]?\s+(?P<value>\S.*)$")
+
+ISO_DATE_RE = re.compile(
+    r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
+    r"(?:[ T_]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?"
+    r"\s*(?:Z|[+-]\d{2}:?\d{2})?$"
+)
+
+# Fenced blocks as Python-Markdown's fenced_code reads them: the fence starts the line.
+FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})[ ]*\.?(?P<info>[^`\s]*)[^`]*$")
+INLINE_CODE_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+MD_IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]*)[^)]*\)")
+MD_REF_IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\[(?P<ref>[^\]]*)\]")
+HTML_IMG_RE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+HTML_ALT_RE = re.compile(r"\salt\s*=", re.IGNORECASE)
+HTML_SRC_RE = re.compile(r"""\ssrc\s*=\s*["']?([^"'\s>]*)""", re.IGNORECASE)
+# Unicode's control characters (category Cc), except tab and carriage return.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+INTERNAL_LINK_RE = re.compile(
+    r"""[{|](?P<what>filename|static|attach)[}|](?P<path>[^\s)"'<>\]]*)"""
+)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One mistake: where it is, what is wrong, and what to write instead."""
+
+    path: str
+    line: int
+    what: str
+    fix: str
+
+
+def format_problem(problem):
+    """`path:line: what is wrong — what to write instead`."""
+    return f"{problem.path}:{problem.line}: {problem.what} — {problem.fix}"
+
+
+# ---- Reading a file the way Pelican does ----
+
+
+@dataclass
+class Header:
+    """The metadata block at the top of a Markdown file, as the author meant it."""
+
+    fields: list  # (line, key as written, value)
+    continuations: list  # (line, key it continues)
+    stray: tuple | None  # (line, text): the first line that is not "Key: value"
+    last_line: int  # the header's last line (0: no header)
+
+
+def read_header(lines):
+    """The header, read with the rules of Python-Markdown's meta extension.
+
+    Pelican ends the header at the first line that is not "Key: value" (a stray line)
+    and turns the rest into body text. The author meant the header to run to the first
+    blank line, so the "Key: value" lines after a stray line are still read (and
+    checked); only the stray line itself is reported.
+    """
+    fields, continuations = [], []
+    key, stray = None, None
+    start = 1 if lines and BEGIN_RE.match(lines[0]) else 0
+    last = start
+    for index in range(start, len(lines)):
+        line = lines[index].expandtabs(4)
+        number = index + 1
+        if not line.strip() or END_RE.match(line):
+            break
+        match = META_RE.match(line)
+        if match:
+            key = match.group("key")
+            fields.append((number, key, match.group("value").strip()))
+        elif key and META_MORE_RE.match(line) and not stray:
+            continuations.append((number, key))
+        elif not fields:
+            break  # no header at all: the file starts with its text
+        elif not stray:
+            stray = (number, line.strip())
+        last = number
+    return Header(fields, continuations, stray, last)
+
+
+def display_key(key):
+    """The canonical spelling of a known key (case-insensitive), else None."""
+    return next((k for k in METADATA_KEYS if k.lower() == key.lower()), None)
+
+
+def closest(word, choices):
+    """The choice closest to `word` (case-insensitive), or None."""
+    lowered = {c.lower(): c for c in choices}
+    match = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[match[0]] if match else None
+
+
+# ---- Checks on one file: each returns [(line, what, fix), ...] ----
+
+
+def lint_header(header, kind):
+    """Unknown, repeated, continued and missing keys; a stray line; bad dates and status."""
+    findings = []
+    if header.stray:
+        findings.append(stray_line_finding(*header.stray))
+    seen = {}
+    for line, key, value in header.fields:
+        known = display_key(key)
+        if known is None:
+            suggestion = closest(key, METADATA_KEYS)
+            fix = (
+                f'did you mean "{suggestion}"?'
+                if suggestion
+                else "use one of " + ", ".join(METADATA_KEYS) + ", or delete the line"
+            )
+            findings.append((line, f'unknown metadata key "{key}"', fix))
+            continue
+        if known in seen:
+            findings.append(
+                (
+                    line,
+                    f'"{known}" is given twice (first on line {seen[known]})',
+                    f'keep one "{known}:" line',
+                )
+            )
+            continue
+        seen[known] = line
+        findings.extend((line, what, fix) for what, fix in check_value(known, value))
+    for line, key in header.continuations:
+        name = display_key(key) or key
+        findings.append(
+            (
+                line,
+                f'"{name}" continues on this line, but Pelican does not join header lines '
+                "(the value would come out broken)",
+                f'write the whole "{name}" on line {line_of(header, key)}',
+            )
+        )
+    values = {}  # the first value of each known key, as Pelican reads it
+    for _line, key, value in header.fields:
+        if display_key(key):
+            values.setdefault(display_key(key), value)
+    for required in REQUIRED[kind]:
+        if required not in seen:
+            findings.append(
+                (1, f'missing "{required}"', f'add a line "{EXAMPLES[required]}" to the header')
+            )
+        elif not values[required]:
+            findings.append(
+                (
+                    seen[required],
+                    f'"{required}" is empty',
+                    f'write it after the colon, e.g. "{EXAMPLES[required]}"',
+                )
+            )
+    status = values.get("Status", "published").strip().lower()
+    if kind == "article" and status != "draft" and values.get("Summary") == SUMMARY_PROMPT:
+        findings.append(
+            (
+                seen["Summary"],
+                "the Summary is still the example text from `invoke new`",
+                "write one or two sentences about this post (or keep `Status: draft`)",
+            )
+        )
+    return findings
+
+
+def line_of(header, key):
+    return next(line for line, k, _v in header.fields if k == key)
+
+
+def stray_line_finding(line, text):
+    what = (
+        'this line is in the header but is not "Key: value", so Pelican would make it '
+        "and everything after it part of the post's text"
+    )
+    match = LOOKS_LIKE_KEY_RE.match(text)
+    known = display_key(match.group("key")) if match else None
+    if known:
+        return line, what, f'write "{known}: {match.group("value")}"'
+    return line, what, "leave one blank line between the header and the text"
+
+
+def check_value(key, value):
+    """What is wrong with one known key's value: [(what, fix)]."""
+    if key in ("Date", "Modified") and value:
+        problem = check_date(value)
+        return [problem] if problem else []
+    if key == "Status" and value and value.strip().lower() not in STATUSES:
+        suggestion = closest(value.strip(), STATUSES)
+        fix = (
+            f'did you mean "Status: {suggestion}"?'
+            if suggestion
+            else "write "
+            + ", ".join(f'"Status: {s}"' for s in STATUSES)
+            + " or leave the line out (published)"
+        )
+        return [(f'unknown Status "{value}"', fix)]
+    return []
+
+
+def check_date(value):
+    """(what, fix) when Pelican cannot use this date as the author meant it, else None.
+
+    Only YYYY-MM-DD [HH:MM[:SS]] is accepted: Pelican's parser also takes "2024" or
+    "March 5" and silently fills the missing parts in with today's date.
+    """
+    match = ISO_DATE_RE.match(value.strip())
+    if not match:
+        return (
+            f'"{value}" is not a date in the form YYYY-MM-DD HH:MM',
+            'write it like "2024-03-01 09:00"',
+        )
+    year, month, day = (int(match.group(g)) for g in ("year", "month", "day"))
+    time = f"{match.group('hour')}:{match.group('minute')}" if match.group("hour") else ""
+    if not 1 <= month <= 12:
+        return (
+            f"the date {value} does not exist (there is no month {month})",
+            "write a date that exists, as YYYY-MM-DD HH:MM (months go from 01 to 12)",
+        )
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        example = f"{year:04d}-{month:02d}-{days:02d} {time}".strip()
+        return (
+            f"the date {value} does not exist "
+            f"({calendar.month_name[month]} {year} has {days} days)",
+            f'write a date that exists, e.g. "{example}"',
+        )
+    hour, minute = int(match.group("hour") or 0), int(match.group("minute") or 0)
+    if hour > 23 or minute > 59 or int(match.group("second") or 0) > 59:
+        return (
+            f"the time in {value} does not exist",
+            "write the time as HH:MM on a 24-hour clock, from 00:00 to 23:59",
+        )
+    return None
+
+
+def lint_characters(text):
+    """Control characters (other than tab and line breaks) anywhere in the file."""
+    findings = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        for match in CONTROL_RE.finditer(line):
+            findings.append(
+                (
+                    number,
+                    f"invisible control character U+{ord(match.group()):04X} "
+                    f"in column {match.start() + 1}",
+                    "delete it (it usually comes from pasting text from another app)",
+                )
+            )
+    return findings
+
+
+def decode(data):
+    """(text, finding-or-None): the file as text, or where it stops being UTF-8."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        finding = (
+            line,
+            f"the file is not UTF-8 text (byte 0x{data[error.start]:02X} cannot be read)",
+            "save it as UTF-8 in your editor (in most editors: Save As… → Encoding: UTF-8)",
+        )
+        return data.decode("utf-8", errors="replace"), finding
+
+
+# ---- The body: code, comments and prompt blocks ----
+
+
+@dataclass(frozen=True)
+class Region:
+    """A span of the text that is not ordinary Markdown prose."""
+
+    kind: str  # "code", "prompts" or "comment"
+    start: int  # character offsets into the text
+    end: int
+    first_line: int
+    last_line: int
+    closed: bool = True
+    fence: str = ""
+
+
+def scan_regions(text):
+    """Fenced blocks and HTML comments, in order, as Markdown would see them."""
+    starts = line_starts(text)
+    regions = []
+    pos = 0
+    while pos < len(text):
+        line_end = text.find("\n", pos)
+        line_end = len(text) if line_end == -1 else line_end
+        line = text[pos:line_end]
+        at_line_start = pos == 0 or text[pos - 1] == "\n"
+        fence = FENCE_RE.match(line) if at_line_start else None
+        if fence:
+            region = fenced_region(text, pos, line_end, fence, starts)
+            if region:
+                regions.append(region)
+                pos = region.end + 1
+                continue
+        comment = line.find("<!--")
+        if comment == -1:
+            pos = line_end + 1
+            continue
+        start = pos + comment
+        end = text.find("-->", start + 4)
+        end = len(text) if end == -1 else end + 3
+        regions.append(
+            Region("comment", start, end, line_at(starts, start), line_at(starts, end - 1))
+        )
+        pos = end
+    return regions
+
+
+def fenced_region(text, pos, line_end, fence, starts):
+    """The fenced block opened on this line; None when an ordinary fence is never closed."""
+    marker = fence.group("fence")
+    kind = "prompts" if fence.group("info").lower() == "prompts" else "code"
+    closing = re.compile(rf"^{re.escape(marker)}[ ]*$", re.MULTILINE)
+    close = closing.search(text, line_end + 1) if line_end < len(text) else None
+    if close is None:
+        if kind == "code":
+            return None  # Markdown shows an unclosed ``` as ordinary text
+        first = line_at(starts, pos)
+        return Region(kind, pos, len(text), first, line_at(starts, len(text)), False, marker)
+    end = close.end()
+    return Region(kind, pos, end, line_at(starts, pos), line_at(starts, end), True, marker)
+
+
+def line_starts(text):
+    return [0] + [m.end() for m in re.finditer("\n", text)]
+
+
+def line_at(starts, offset):
+    return bisect_right(starts, offset)
+
+
+def lint_prompt_blocks(text, regions=None):
+    """Syntax errors in ```prompts blocks: [(line, what, fix)].
+
+    The syntax (plugins/prompt_cards): one "- " line per card, `text`, `level | text`
+    or `level | theme | text`; levels gentle, deeper, vulnerable. Kept separate so the
+    prompt-cards plugin's own parser can replace it. `regions`: scan_regions(text),
+    when the caller already has it.
+    """
+    findings = []
+    lines = text.split("\n")
+    for region in scan_regions(text) if regions is None else regions:
+        if region.kind != "prompts":
+            continue
+        if not region.closed:
+            findings.append(
+                (
+                    region.first_line,
+                    "the prompts block that starts here is never closed",
+                    f"add a line with just {region.fence} after its last card",
+                )
+            )
+            continue
+        cards = 0
+        for number in range(region.first_line + 1, region.last_line):
+            line = lines[number - 1].strip()
+            if not line:
+                continue
+            cards += 1
+            findings.extend((number, what, fix) for what, fix in check_card(line))
+        if cards == 0:
+            findings.append(
+                (
+                    region.first_line,
+                    "this prompts block has no cards",
+                    'add one "- " line per card, or delete the block',
+                )
+            )
+    return findings
+
+
+def check_card(line):
+    """What is wrong with one line of a prompts block: [(what, fix)]."""
+    if not line.startswith("-"):
+        return [
+            (
+                "this line in the prompts block is not a card",
+                'start every card with "- ", e.g. "- deeper | trust | What do you wish I '
+                'asked you more often?"',
+            )
+        ]
+    parts = [part.strip() for part in line[1:].split("|", 2)]
+    text = parts[-1]
+    problems = []
+    if len(parts) > 1:
+        level = parts[0]
+        if level.lower() not in PROMPT_LEVELS:
+            suggestion = closest(level, PROMPT_LEVELS) if level else None
+            levels = "gentle, deeper or vulnerable"
+            fix = (
+                f'did you mean "{suggestion}"? (the levels are {levels})'
+                if suggestion
+                else f"use {levels}, or leave the level out"
+            )
+            problems.append((f'unknown card level "{level}"', fix))
+    if not text:
+        problems.append(
+            (
+                "this card has no text",
+                'write the question after the last "|", e.g. "- gentle | trust | What made '
+                'you feel close to me this week?"',
+            )
+        )
+    return problems
+
+
+def visible_text(text, regions):
+    """The text with code, comments and prompt blocks blanked out (line breaks kept)."""
+    chars = list(text)
+    for region in regions:
+        for index in range(region.start, min(region.end, len(chars))):
+            if chars[index] != "\n":
+                chars[index] = " "
+    blanked = "".join(chars)
+    return INLINE_CODE_RE.sub(lambda m: " " * len(m.group(0)), blanked)
+
+
+def lint_images(visible):
+    """Images without alt text, in Markdown and in HTML."""
+    findings = []
+    starts = line_starts(visible)
+    for match in MD_IMAGE_RE.finditer(visible):
+        if not match.group("alt").strip():
+            src = match.group("src")
+            findings.append(
+                (
+                    line_at(starts, match.start()),
+                    f'the image "{src}" has no alt text',
+                    "describe what it shows between the brackets: "
+                    f"![What the picture shows]({src})",
+                )
+            )
+    for match in MD_REF_IMAGE_RE.finditer(visible):
+        if not match.group("alt").strip():
+            findings.append(
+                (
+                    line_at(starts, match.start()),
+                    f'the image "{match.group("ref")}" has no alt text',
+                    "describe what it shows between the first brackets: "
+                    f"![What the picture shows][{match.group('ref')}]",
+                )
+            )
+    for match in HTML_IMG_RE.finditer(visible):
+        if not HTML_ALT_RE.search(match.group(0)):
+            src = HTML_SRC_RE.search(match.group(0))
+            name = f' "{src.group(1)}"' if src else ""
+            findings.append(
+                (
+                    line_at(starts, match.start()),
+                    f"the image{name} has no alt text",
+                    'add alt="what the picture shows" to the <img> tag',
+                )
+            )
+    return findings
+
+
+def lint_links(visible, source, content_dir, known_files):
+    """{filename}, {static} and {attach} links to files that do not exist."""
+    findings = []
+    starts = line_starts(visible)
+    for match in INTERNAL_LINK_RE.finditer(visible):
+        raw = match.group("path")
+        target = unquote(re.split(r"[#?]", raw, maxsplit=1)[0])
+        if not target:
+            continue
+        base = content_dir if target.startswith("/") else source.parent
+        resolved = os.path.normpath(base / target.lstrip("/"))
+        if os.path.isfile(resolved):
+            continue
+        what = match.group("what")
+        relative = os.path.relpath(resolved, content_dir)
+        suggestion = closest(relative, known_files)
+        fix = (
+            f"did you mean {{{what}}}/{suggestion}?"
+            if suggestion
+            else "check the file name: the path is relative to this file, or to the content "
+            "folder when it starts with /"
+        )
+        findings.append(
+            (
+                line_at(starts, match.start()),
+                f"the link {{{what}}}{raw} goes to a file that does not exist",
+                fix,
+            )
+        )
+    return findings
+
+
+# ---- The whole content folder ----
+
+
+@dataclass
+class Post:
+    """What the cross-file checks need from one file."""
+
+    path: str
+    kind: str
+    slug: str
+    slug_line: int
+    explicit_slug: bool
+    lang: str
+    save_as: str
+
+
+def lint_content(content_dir, settings):
+    """Every problem in every post and page under content_dir, sorted by file and line."""
+    from pelican.settings import DEFAULT_CONFIG
+
+    settings = {**DEFAULT_CONFIG, **(settings or {})}
+    content_dir = Path(content_dir).resolve()
+    files = content_files(content_dir, settings)
+    known_files = sorted(
+        str(p.relative_to(content_dir)) for p in content_dir.rglob("*") if p.is_file()
+    )
+    cwd = Path.cwd().resolve()
+    problems, posts = [], []
+    for path, kind in files:
+        shown = str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
+        findings, post = lint_file(path, kind, shown, content_dir, settings, known_files)
+        problems += [Problem(shown, line, what, fix) for line, what, fix in findings]
+        if post:
+            posts.append(post)
+    problems += duplicate_slugs(posts)
+    return sorted(problems, key=lambda p: (p.path, p.line))
+
+
+def lint_file(path, kind, shown, content_dir, settings, known_files):
+    """(findings, Post or None) for one Markdown file; `shown`: its path for the author."""
+    text, encoding_problem = decode(path.read_bytes())
+    findings = [encoding_problem] if encoding_problem else []
+    text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    header = read_header(lines)
+    findings += lint_header(header, kind)
+    findings += lint_characters(text)
+    regions = scan_regions(text)
+    findings += lint_prompt_blocks(text, regions)
+    visible = visible_text(text, regions)
+    starts = line_starts(visible)
+    body_start = starts[header.last_line] if header.last_line < len(starts) else len(visible)
+    body_visible = "\n" * header.last_line + visible[body_start:]
+    findings += lint_images(body_visible)
+    findings += lint_links(body_visible, path, content_dir, known_files)
+    findings.sort(key=lambda f: f[0])
+    return findings, post_identity(path, kind, shown, header, settings)
+
+
+def post_identity(path, kind, shown, header, settings):
+    """Where Pelican would publish this file: its slug, language and save_as."""
+    values, lines = {}, {}
+    for line, key, value in header.fields:
+        known = display_key(key)
+        if known and known not in values:
+            values[known], lines[known] = value, line
+    explicit = bool(values.get("Slug"))
+    if explicit:
+        slug = values["Slug"]
+    elif settings["SLUGIFY_SOURCE"] == "basename":
+        slug = slugify_with(path.stem, settings)
+    elif values.get("Title"):
+        slug = slugify_with(values["Title"], settings)
+    else:
+        return None
+    return Post(
+        path=shown,
+        kind=kind,
+        slug=slug,
+        slug_line=lines.get("Slug", lines.get("Title", 1)),
+        explicit_slug=explicit,
+        lang=values.get("Lang") or settings["DEFAULT_LANG"],
+        save_as=values.get("Save_as", ""),
+    )
+
+
+def slugify_with(value, settings):
+    from pelican.utils import slugify
+
+    return slugify(
+        value,
+        regex_subs=settings["SLUG_REGEX_SUBSTITUTIONS"],
+        preserve_case=settings["SLUGIFY_PRESERVE_CASE"],
+        use_unicode=settings["SLUGIFY_USE_UNICODE"],
+    )
+
+
+def duplicate_slugs(posts):
+    """Posts that would be published at the same address (translations excepted).
+
+    Every file of a clash is reported, since either of them may be the one to change.
+    """
+    groups = {}
+    for post in posts:
+        key = ("save_as", post.save_as) if post.save_as else ("slug", post.slug, post.lang)
+        groups.setdefault(key, []).append(post)
+    problems = []
+    for clash in (group for group in groups.values() if len(group) > 1):
+        for post in clash:
+            others = ", ".join(other.path for other in clash if other is not post)
+            what = (
+                f'the address "{post.save_as}" is also used by {others}'
+                if post.save_as
+                else f'the slug "{post.slug}" is also used by {others}, '
+                "so both would be published at the same address"
+            )
+            fix = (
+                'change this "Slug:" to one no other post uses'
+                if post.explicit_slug
+                else f'add a line "Slug: {post.slug}-2" (or any address no other post uses)'
+            )
+            problems.append(Problem(post.path, post.slug_line, what, fix))
+    return problems
+
+
+def content_files(content_dir, settings):
+    """[(path, "article" | "page")] for every Markdown file Pelican would read."""
+    page_paths = [Path(p) for p in settings["PAGE_PATHS"]]
+    ignores = settings["IGNORE_FILES"]
+    excluded = {Path(p) for p in settings["ARTICLE_EXCLUDES"] + settings["PAGE_EXCLUDES"]}
+    found = []
+    for dirpath, dirs, names in os.walk(content_dir, followlinks=True):
+        relative_dir = Path(dirpath).relative_to(content_dir)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not any(fnmatch.fnmatch(d, pattern) for pattern in ignores)
+            and not (relative_dir / d in excluded and relative_dir / d not in page_paths)
+        )
+        for name in sorted(names):
+            if any(fnmatch.fnmatch(name, pattern) for pattern in ignores):
+                continue
+            if name.rsplit(".", 1)[-1] not in MARKDOWN_EXTENSIONS or "." not in name:
+                continue
+            relative = relative_dir / name
+            is_page = any(relative.is_relative_to(p) for p in page_paths)
+            found.append((Path(dirpath) / name, "page" if is_page else "article"))
+    return found
+
+
+def shown_path(path):
+    """The path as the author should see it: relative to the current folder if inside it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+# ---- Running it ----
+
+
+def report(problems, stream=None, consequence=""):
+    """Print every problem and a summary line; return the exit code (0: no problems)."""
+    stream = stream or sys.stderr
+    for problem in problems:
+        print(format_problem(problem), file=stream)
+    if problems:
+        files = len({p.path for p in problems})
+        summary = f"{len(problems)} problem(s) in {files} file(s).{consequence}"
+        print(f"\n{summary}", file=stream)
+        return 1
+    return 0
+
+
+def load_settings(settings_file, content=None):
+    """Pelican's settings from a settings file, with an optional content folder."""
+    from pelican.settings import read_settings
+
+    override = {"PATH": str(Path(content).resolve())} if content else {}
+    return read_settings(str(settings_file), override=override)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--settings", default=str(ROOT / "pelicanconf.py"))
+    parser.add_argument("--content", help="content folder (default: the settings' PATH)")
+    args = parser.parse_args(argv)
+    settings = load_settings(args.settings, args.content)
+    problems = lint_content(settings["PATH"], settings)
+    code = report(problems)
+    if not problems:
+        print(f"No problems in {shown_path(settings['PATH'])}.")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
