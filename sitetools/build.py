@@ -57,9 +57,9 @@ def build(settings_file, output, content=None, overrides=None, debug=False, lint
     except Exception as error:  # noqa: BLE001 - every failure becomes one readable message
         if debug:
             traceback.print_exc()
-        print("\nBuild failed:", file=sys.stderr)
-        for line in describe_failure(error, settings or {}):
-            print(line, file=sys.stderr)
+        print(
+            "\nBuild failed:", *describe_failure(error, settings or {}), sep="\n", file=sys.stderr
+        )
         if not debug:
             print("(run with --debug for the full traceback)", file=sys.stderr)
         return 1
@@ -91,6 +91,8 @@ def describe_failure(error, settings):
     records = getattr(error, "records", None)  # plugins/strict_build.BuildFailed
     if records:
         return [describe_logged_error(message, cause, settings) for message, cause in records]
+    if isinstance(error, ValueError):  # settings errors from plugins: already worded for her
+        return [str(error)]
     return [f"{type(error).__name__}: {error}"]
 
 

@@ -280,7 +280,7 @@ def test_a_malformed_setting_fails_the_build_naming_the_key(tmp_path, edit, mess
     output = tmp_path / "output"
     result = run_build(output, extra=set_practice(practice(edit)))
     assert result.returncode != 0
-    assert "Build failed: the PRACTICE settings (pelicanconf.py) have 1 problem:" in result.stderr
+    assert "Build failed:\nthe PRACTICE settings (pelicanconf.py) have 1 problem:" in result.stderr
     assert f"  - {message}" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (output / "index.html").exists()
