@@ -25,6 +25,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 from pelican import signals
 from pelican.generators import Generator
+from PIL import Image, UnidentifiedImageError
 
 from .meta import (
     about_person,
@@ -155,8 +156,6 @@ def add_globals(generator):
 
 def image_problem(content, content_dir):
     """Give `content.own_image` from its `Image:` metadata; the error text if it can't."""
-    from PIL import Image, UnidentifiedImageError
-
     value = content.metadata.get("image")
     if not value:
         return None
@@ -217,4 +216,5 @@ def register():
     # *_generator_finalized: run on every build, also when content comes from the cache.
     signals.article_generator_finalized.connect(resolve_images)
     signals.page_generator_finalized.connect(resolve_images)
+    # get_generators: robots.txt is written with the rest of the output.
     signals.get_generators.connect(get_generators)
