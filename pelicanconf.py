@@ -153,3 +153,38 @@ DELETE_OUTPUT_DIRECTORY = False
 # in this preview (plugins/post_status); drafts are listed on the index while
 # DRAFT_SAVE_AS writes them. publishconf.py writes neither (see README, "Writing a post").
 PLUGINS += ["post_status"]
+# ---- Discovery: search, sharing, sitemap, reading aids (issue 7) ----
+# plugins/search_index: Pagefind indexes every article after each build; /search/.
+# plugins/site_meta: JSON-LD, Open Graph/Twitter cards, canonical links, robots.txt.
+# plugins/reading_aids: reading time, older/newer, related articles, table of contents.
+# pelican.plugins.sitemap (pelican-sitemap): sitemap.xml.
+PLUGINS += ["search_index", "site_meta", "reading_aids", "pelican.plugins.sitemap"]
+MENU_LINKS += [("Search", "search/")]
+SEARCH_INDEX_ENABLED = True  # False skips Pagefind (faster builds; /search/ then says so)
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
+# Headings get ids from Markdown's toc extension; reading_aids builds the table of
+# contents from them for long articles. No [TOC] marker: the theme places it.
+MARKDOWN["extension_configs"]["markdown.extensions.toc"] = {"marker": "", "toc_depth": "2-3"}
+READING_AIDS = {
+    "words_per_minute": 230,
+    "related_limit": 3,
+    "toc_min_headings": 3,  # a table of contents needs at least 3 h2/h3 headings
+    "toc_min_words": 600,  # ... and an article long enough to need one
+}
+SITE_META = {
+    "default_image": {
+        "url": "theme/images/share-default.png",  # theme/static/images/, 1200×630
+        "alt": "Yasmine Binghalib, LMFT: notes on love, trust and the work of relationships",
+        "width": 1200,
+        "height": 630,
+    },
+    "person_url": "about/",  # the author's page: the Person's url in JSON-LD
+    "person_page": "about",  # slug of the page that carries the Person JSON-LD
+}
+SITEMAP = {
+    "format": "xml",
+    # Drafts, hidden pages (the 404 page) are left out by the plugin itself; these
+    # patterns (on the URL relative to SITEURL) catch what it can't know.
+    "exclude": [r"^drafts/", r"^404\.html$", r"^book/elsewhere/"],
+}

@@ -1,0 +1,84 @@
+"""Reading aids: reading time, older/newer links, related articles and a table of contents.
+
+Every article (drafts and hidden ones too) gets these attributes, read by the theme:
+
+- `reading_time`: whole minutes at READING_AIDS["words_per_minute"] (~230), and
+  `word_count`;
+- `toc`: nested headings [{"id", "text", "children"}] when the article has at least
+  `toc_min_headings` h2/h3 headings and `toc_min_words` words, else [] (the heading ids
+  come from Markdown's toc extension, enabled in pelicanconf.py);
+- `older_article` / `newer_article`: its neighbours among published articles, or None;
+- `related_articles`: up to `related_limit` published articles sharing the most tags.
+
+Why not pelican-readtime or pelican-neighbors: each would replace a few lines of pure,
+tested code here with a dependency (and its own settings) for one number or two links.
+"""
+
+import logging
+
+from pelican import signals
+
+from .aids import analyse, neighbours, reading_minutes, related_articles, table_of_contents
+
+log = logging.getLogger(__name__)
+
+DEFAULTS = {
+    "words_per_minute": 230,
+    "related_limit": 3,
+    "toc_min_headings": 3,
+    "toc_min_words": 600,
+}
+MINIMUMS = {"words_per_minute": 1, "related_limit": 0, "toc_min_headings": 1, "toc_min_words": 0}
+
+
+def read_settings(settings):
+    """READING_AIDS merged over the defaults, and one message per bad key."""
+    raw = settings.get("READING_AIDS", {})
+    if not isinstance(raw, dict):
+        return dict(DEFAULTS), [
+            f"reading_aids: READING_AIDS must be a dict like {DEFAULTS!r}, got {raw!r}"
+        ]
+    errors = []
+    for key, value in raw.items():
+        if key not in DEFAULTS:
+            errors.append(
+                f"reading_aids: Invalid 'READING_AIDS' key: {key!r} "
+                f"(known keys: {', '.join(sorted(DEFAULTS))})"
+            )
+        elif isinstance(value, bool) or not isinstance(value, int) or value < MINIMUMS[key]:
+            errors.append(
+                f"reading_aids: READING_AIDS[{key!r}] must be a whole number "
+                f">= {MINIMUMS[key]}, got {value!r}"
+            )
+    return dict(DEFAULTS, **raw), errors
+
+
+def check_settings(pelican):
+    _aids, errors = read_settings(pelican.settings)
+    if errors:
+        raise ValueError("\n".join(errors))
+
+
+def annotate(generator):
+    aids, _errors = read_settings(generator.settings)
+    published = list(generator.articles)
+    everything = published + list(generator.drafts) + list(generator.hidden_articles)
+    for article in everything:
+        words, headings = analyse(article.content)
+        article.word_count = words
+        article.reading_time = reading_minutes(words, aids["words_per_minute"])
+        article.toc = table_of_contents(
+            headings, words, aids["toc_min_headings"], aids["toc_min_words"]
+        )
+        article.related_articles = related_articles(article, published, aids["related_limit"])
+        article.older_article = article.newer_article = None
+    for article, older, newer in neighbours(published):
+        article.older_article, article.newer_article = older, newer
+
+
+def register():
+    # initialized: reject bad settings before any content is read.
+    signals.initialized.connect(check_settings)
+    # article_generator_finalized: runs on every build, also when articles come from the
+    # content cache without being read again, once the article lists are final.
+    signals.article_generator_finalized.connect(annotate)
