@@ -47,6 +47,7 @@ METADATA_KEYS = (
     "Template",
     # This site
     "Image",  # the post's own share image instead of the rendered title card
+    "Image_alt",  # its alt text (plugins/site_meta)
 )
 STATUSES = ("published", "draft", "hidden")
 REQUIRED = {"article": ("Title", "Date", "Summary"), "page": ("Title",)}

@@ -29,7 +29,7 @@ EXPECTED = {
             3,
             'unknown metadata key "Mood" — use one of Title, Date, Modified, Category, Tags, '
             "Slug, Author, Authors, Summary, Status, Lang, Translation, Save_as, URL, "
-            "Template, Image, or delete the line",
+            "Template, Image, Image_alt, or delete the line",
         ),
     ],
     "stray-header-line.md": [
