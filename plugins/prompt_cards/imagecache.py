@@ -72,9 +72,12 @@ def ensure_rendered(specs, cache_dir, workers=0):
 def publish(source, destination):
     """Copy source to destination unless it already holds the same bytes."""
     source, destination = Path(source), Path(destination)
-    if destination.exists() and destination.stat().st_size == source.stat().st_size:
-        if destination.read_bytes() == source.read_bytes():
-            return False
+    if (
+        destination.exists()
+        and destination.stat().st_size == source.stat().st_size
+        and destination.read_bytes() == source.read_bytes()
+    ):
+        return False
     destination.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, destination)
     return True

@@ -3,7 +3,7 @@
 The syntax, inside the article body:
 
     ```prompts
-    - gentle | trust | When it comes to making a relationship work, you have to have ____. What's your answer?
+    - gentle | trust | When it comes to making a relationship work, you have to have ____.
     - deeper | What's one need you've felt silly asking me for out loud?
     - When did you last feel really seen by me?
     ```
@@ -183,8 +183,9 @@ def parse_item(body, line, path, options):
             line,
             "prompt card has no text",
             raw,
-            'Write the question after the last "|", e.g. '
-            f'"{_example(level or options.default_level, theme, "What do you need from me this week?")}"',
+            'Write the question after the last "|", e.g. "'
+            + _example(level or options.default_level, theme, "What do you need from me this week?")
+            + '"',
         )
     if len(text) > options.max_length:
         raise PromptSyntaxError(
@@ -198,7 +199,7 @@ def parse_item(body, line, path, options):
     level_key = level.lower() or options.default_level
     if level_key not in options.levels:
         allowed = ", ".join(options.levels)
-        fix = f"Write one of {allowed} before the first \"|\""
+        fix = f'Write one of {allowed} before the first "|"'
         guess = difflib.get_close_matches(level_key, options.levels, n=1)
         if guess:
             fix += f', e.g. "{_example(guess[0], theme, text)}"'
@@ -306,8 +307,7 @@ def find_duplicate_slugs(cards):
                 card.text,
                 "Remove one of the two copies"
                 if same_text
-                else "Reword the start of one of them: a card's address comes from its "
-                "first words",
+                else "Reword the start of one of them: a card's address comes from its first words",
             )
         )
     return errors

@@ -171,7 +171,9 @@ def render_card(spec):
     draw = ImageDraw.Draw(image)
     left, top = MARGIN, MARGIN
     right, bottom = spec.width - MARGIN, spec.height - MARGIN
-    draw.rounded_rectangle((left, top, right, bottom), radius=28, fill=p.surface, outline=p.border, width=3)
+    draw.rounded_rectangle(
+        (left, top, right, bottom), radius=28, fill=p.surface, outline=p.border, width=3
+    )
     draw.rectangle((left + 3, top + 40, left + 15, bottom - 40), fill=p.accent)
 
     inner_left, inner_right = left + PADDING, right - PADDING

@@ -65,7 +65,7 @@ def _url_problem(value, placeholder):
 
 def _image_problem(value, placeholder="{slug}"):
     if not isinstance(value, str) or not value.endswith(".png") or placeholder not in value:
-        return f"expected a relative path ending in .png and containing {placeholder}, got {value!r}"
+        return f"expected a path ending in .png and containing {placeholder}, got {value!r}"
     return None
 
 
@@ -85,8 +85,7 @@ def validate(config):
         or not all(isinstance(v, str) for v in levels.values())
     ):
         problems["PROMPT_CARDS_LEVELS"] = (
-            "expected a non-empty dict of lower-case level names to descriptions, "
-            f"got {levels!r}"
+            f"expected a non-empty dict of lower-case level names to descriptions, got {levels!r}"
         )
         levels = DEFAULTS["PROMPT_CARDS_LEVELS"]
     if config["PROMPT_CARDS_DEFAULT_LEVEL"] not in levels:
