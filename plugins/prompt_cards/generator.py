@@ -152,7 +152,8 @@ def attach_cards(generator):
     reserved = other_urls(settings)
     found = []  # (card, article, published)
     for articles, published in article_groups(generator):
-        for article in sorted(articles, key=lambda a: str(a.source_path)):
+        # The older article keeps a shared slug; the newer one is told to change.
+        for article in sorted(articles, key=lambda a: (a.date, str(a.source_path))):
             article.prompt_cards = []
             article.share_image = share_image(article, settings) if published is not None else None
             found.extend((card, article, published) for card in read_cards(article, settings))

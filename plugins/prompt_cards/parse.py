@@ -227,19 +227,24 @@ def parse_prompts(markdown_text, source_path, options=None):
     lines = markdown_text.splitlines()
     cards, errors = [], []
     for block in find_blocks(lines):
-        if block.end is None:
+        end = block.end
+        if end is None:
+            # Never closed: the cards are the items up to the first line that isn't one.
+            end = block.start + 1
+            while end < len(lines) and (not lines[end].strip() or _ITEM.match(lines[end])):
+                end += 1
+            last = max(
+                (i for i in range(block.start + 1, end) if lines[i].strip()), default=block.start
+            )
             errors.append(
                 PromptSyntaxError(
                     path,
                     block.start + 1,
                     "the ```prompts block opened here is never closed",
-                    lines[block.start].strip(),
-                    "Add a line with just ``` after the last prompt",
+                    "",
+                    f"Add a line with just ``` after the last prompt (line {last + 1})",
                 )
             )
-            end = len(lines)
-        else:
-            end = block.end
         found = 0
         for index in range(block.start + 1, end):
             line = lines[index]
