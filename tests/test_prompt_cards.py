@@ -498,3 +498,65 @@ def test_each_bad_setting_gets_one_message_naming_it(key, value, fragment):
 def test_several_bad_settings_get_one_message_each():
     problems = validate(merge({"PROMPT_CARDS_WORKERS": "2", "PROMPT_CARDS_DATE": "soon"}))
     assert len(problems) == 2
+
+
+# ---- share images and addresses (generator helpers) ----
+
+SETTINGS = {**merge({}), "SITENAME": "A site", "PATH": "content"}
+
+
+def fake_article(**metadata):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(title="The Ingredients", slug="the-ingredients", metadata=metadata)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "url", "alt", "size"),
+    [
+        ({}, "share/the-ingredients.png", "The Ingredients: an article on A site", (1200, 630)),
+        ({"image": "{static}/images/x.jpg"}, "images/x.jpg", "The Ingredients", (None, None)),
+        ({"image": "/images/x.jpg", "image_alt": "Two mugs"}, "images/x.jpg", "Two mugs", None),
+        ({"image": "https://example.org/x.jpg"}, "https://example.org/x.jpg", None, None),
+    ],
+)
+def test_share_image(metadata, url, alt, size):
+    from plugins.prompt_cards.generator import share_image
+
+    image = share_image(fake_article(**metadata), SETTINGS)
+    assert image["url"] == url
+    if alt:
+        assert image["alt"] == alt
+    if size:
+        assert (image["width"], image["height"]) == size
+
+
+def test_share_image_reads_the_size_of_a_local_image(tmp_path):
+    from plugins.prompt_cards.generator import share_image
+
+    (tmp_path / "images").mkdir()
+    Image.new("RGB", (800, 400)).save(tmp_path / "images" / "x.png")
+    image = share_image(fake_article(image="images/x.png"), {**SETTINGS, "PATH": str(tmp_path)})
+    assert (image["width"], image["height"]) == (800, 400)
+
+
+def test_no_generated_share_image_when_turned_off():
+    from plugins.prompt_cards.generator import share_image
+
+    settings = {**SETTINGS, "PROMPT_CARDS_ARTICLE_IMAGES": False}
+    assert share_image(fake_article(), settings) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "clash"),
+    [
+        ("prompts/print/", True),
+        ("prompts/level/", True),
+        ("prompts/what-do-you-need/", False),
+        ("prompts/printing-press/", False),
+    ],
+)
+def test_card_addresses_cannot_take_the_decks_own_pages(url, clash):
+    from plugins.prompt_cards.generator import card_url_problem, other_urls
+
+    assert (card_url_problem(url, other_urls(SETTINGS)) is not None) == clash

@@ -137,12 +137,16 @@ def _image_size(path):
 
 
 def article_groups(generator):
-    """(articles, published?) in the order their cards claim slugs."""
+    """(articles, cards get pages?, article gets a share image?), in slug-claiming order.
+
+    Hidden articles are not listed anywhere, so their cards stay off the deck too; the
+    cards of drafts have no page either (drafts are never published).
+    """
     drafts_written = bool(generator.settings.get("DRAFT_SAVE_AS"))
     return [
-        ([*generator.articles, *generator.translations], True),
-        ([*generator.hidden_articles, *generator.hidden_translations], True),
-        ([*generator.drafts, *generator.drafts_translations], False if drafts_written else None),
+        ([*generator.articles, *generator.translations], True, True),
+        ([*generator.hidden_articles, *generator.hidden_translations], False, True),
+        ([*generator.drafts, *generator.drafts_translations], False, drafts_written),
     ]
 
 
@@ -151,11 +155,11 @@ def attach_cards(generator):
     settings = generator.settings
     reserved = other_urls(settings)
     found = []  # (card, article, published)
-    for articles, published in article_groups(generator):
+    for articles, published, has_page in article_groups(generator):
         # The older article keeps a shared slug; the newer one is told to change.
         for article in sorted(articles, key=lambda a: (a.date, str(a.source_path))):
             article.prompt_cards = []
-            article.share_image = share_image(article, settings) if published is not None else None
+            article.share_image = share_image(article, settings) if has_page else None
             found.extend((card, article, published) for card in read_cards(article, settings))
 
     for error in find_duplicate_slugs([card for card, _, _ in found]):
@@ -175,8 +179,8 @@ def attach_cards(generator):
                 problem,
             )
             continue
-        article.prompt_cards.append(publish_card(card, article, settings, bool(published)))
-    for articles, _ in article_groups(generator):
+        article.prompt_cards.append(publish_card(card, article, settings, published))
+    for articles, _, _ in article_groups(generator):
         for article in articles:
             article.prompt_cards.sort(key=lambda c: c.line)
 
