@@ -244,9 +244,9 @@ class PromptCardsGenerator(Generator):
         articles = [*self.context.get("articles", []), *self.context.get("hidden_articles", [])]
         if self.settings.get("DRAFT_SAVE_AS"):
             articles += self.context.get("drafts", [])
-        generated = self.settings["PROMPT_CARDS_ARTICLE_IMAGE_SAVE_AS"].format(slug="{slug}")
+        generated = self.settings["PROMPT_CARDS_ARTICLE_IMAGE_SAVE_AS"]
         for article in articles:
-            image = getattr(article, "share_image", None)
+            image = getattr(article, "share_image", None)  # None or an `Image:` of its own
             if image and image["url"] == generated.format(slug=article.slug):
                 jobs.append((title_spec(article, self.settings, palette), image["url"]))
         return jobs
