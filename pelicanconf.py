@@ -20,6 +20,7 @@ THEME_STATIC_DIR = "theme"
 
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["strict_build"]
+PLUGINS += ["prompt_cards"]  # settings: PROMPT_CARDS_* (README, "Prompt cards")
 
 # Jinja: autoescape everything. Article and page bodies are marked safe in the theme,
 # and only there; titles, tags and summaries are escaped text.
@@ -92,6 +93,7 @@ DISPLAY_CATEGORIES_ON_MENU = False
 MENU_LINKS = [
     ("Articles", "archives/"),
     ("Topics", "tags/"),
+    ("Prompts", "prompts/"),
     ("About", "about/"),
 ]
 

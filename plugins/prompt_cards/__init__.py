@@ -1,0 +1,27 @@
+"""Prompt cards: reflection prompts written inside articles, turned into a card deck.
+
+Authors write a ```prompts block in an article (syntax: parse.py, README "Writing
+prompts"). The plugin removes it from the body, gives the article `prompt_cards` (shown
+by partials/prompt_deck.html) and a `share_image`, and writes /prompts/ (the deck, by
+theme and level), /prompts/level/<level>/, /prompts/print/ and one page plus one
+1200×630 PNG per card. Settings: PROMPT_CARDS_* (settings.DEFAULTS).
+
+Modules: parse (syntax, slugs, errors), render (Pillow cards, reusable), imagecache,
+deck (grouping, prompt of the day, draw order), settings, markdown_ext, generator.
+"""
+
+from pelican import signals
+
+from .generator import attach_cards, configure, get_generators
+
+
+def register():
+    # initialized: the settings are final and nothing has been read yet, so a bad
+    # setting fails at once and the Markdown extension is in place for the first read.
+    signals.initialized.connect(configure)
+    # article_generator_finalized: runs on every build, cached or not, once every
+    # article (hidden and draft ones too) is known and before any page is written, so
+    # slugs are checked across the whole site and article pages can show their cards.
+    signals.article_generator_finalized.connect(attach_cards)
+    # get_generators: the deck, card pages and images are new output files.
+    signals.get_generators.connect(get_generators)

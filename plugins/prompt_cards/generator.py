@@ -1,0 +1,361 @@
+"""What the plugin does during a build: the signal receivers and the output generator.
+
+The pure work (parsing, layout, drawing, grouping) lives in the other modules; this one
+reads settings and files and hands the results to Pelican.
+"""
+
+import datetime
+import logging
+import os
+import zoneinfo
+from dataclasses import replace
+from pathlib import Path
+
+from jinja2 import TemplateNotFound
+from pelican.generators import Generator
+
+from . import deck, imagecache
+from .markdown_ext import PromptBlockExtension
+from .parse import find_duplicate_slugs, parse_prompts
+from .render import HEIGHT, WIDTH, CardSpec, read_palette
+from .settings import merge, parse_options, validate
+
+logger = logging.getLogger(__name__)
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mkd", ".mdown")
+SOCIAL_META_PARTIAL = "partials/social_meta.html"
+
+
+# ---- initialized ----
+
+
+def configure(pelican):
+    """Merge and check the settings once; put the Markdown extension in place."""
+    settings = pelican.settings
+    config = merge(settings)
+    problems = validate(config)
+    if problems:
+        raise ValueError("\n".join(problems))
+    if config["PROMPT_CARDS_CACHE_PATH"] is None:
+        config["PROMPT_CARDS_CACHE_PATH"] = os.path.join(settings["CACHE_PATH"], "prompt_cards")
+    settings.update(config)
+    markdown = settings.setdefault("MARKDOWN", {})
+    extensions = markdown.setdefault("extensions", [])
+    if not any(isinstance(extension, PromptBlockExtension) for extension in extensions):
+        extensions.append(PromptBlockExtension())
+
+
+# ---- article_generator_finalized ----
+
+
+def display_path(source_path, settings):
+    """content/the-ingredients.md: the path as the author knows it."""
+    base = Path(settings["PATH"]).resolve().parent
+    try:
+        return str(Path(source_path).resolve().relative_to(base))
+    except ValueError:
+        return str(source_path)
+
+
+def read_cards(article, settings):
+    """The article's cards, read from its source (so cached builds get them too)."""
+    source = getattr(article, "source_path", None)
+    if not source or not str(source).lower().endswith(MARKDOWN_SUFFIXES):
+        return []
+    text = Path(source).read_text(encoding="utf-8")
+    cards, errors = parse_prompts(text, display_path(source, settings), parse_options(settings))
+    for error in errors:
+        logger.error("%s", error)
+    return cards
+
+
+def other_urls(settings):
+    """URLs of the deck's own pages, which no card may take."""
+    levels = settings["PROMPT_CARDS_LEVELS"]
+    return [
+        settings["PROMPT_CARDS_DECK_URL"],
+        settings["PROMPT_CARDS_PRINT_URL"],
+        *(settings["PROMPT_CARDS_LEVEL_URL"].format(level=level) for level in levels),
+    ]
+
+
+def card_url_problem(url, reserved):
+    """A message if a card's URL would collide with one of the deck's pages."""
+    for other in reserved:
+        if other.startswith(url):
+            return f"its address {url} is taken by the deck's page {other}"
+    return None
+
+
+def card_image(card, settings):
+    return {
+        "url": settings["PROMPT_CARDS_IMAGE_SAVE_AS"].format(slug=card.slug),
+        "alt": f"Prompt card, {card.level_label.lower()}, {card.theme}: {card.text}",
+        "width": WIDTH,
+        "height": HEIGHT,
+    }
+
+
+def publish_card(card, article, settings, published):
+    """The card with its links filled in; a draft's cards get no page or image."""
+    card = replace(card, article_title=str(article.title), article_url=article.url)
+    if not published:
+        return card
+    url = settings["PROMPT_CARDS_URL"].format(slug=card.slug)
+    return replace(card, url=url, image=card_image(card, settings))
+
+
+def share_image(article, settings):
+    """article.share_image: its `Image:` metadata if any, else its generated title card."""
+    metadata = getattr(article, "metadata", {})
+    image = metadata.get("image")
+    if image:
+        url = str(image).replace("{static}", "").replace("{attach}", "")
+        if "://" not in url:
+            url = url.lstrip("/")
+        alt = metadata.get("image_alt") or metadata.get("image-alt") or str(article.title)
+        width, height = _image_size(Path(settings["PATH"]) / url)
+        return {"url": url, "alt": str(alt), "width": width, "height": height}
+    if not settings["PROMPT_CARDS_ARTICLE_IMAGES"]:
+        return None
+    return {
+        "url": settings["PROMPT_CARDS_ARTICLE_IMAGE_SAVE_AS"].format(slug=article.slug),
+        "alt": f"{article.title}: an article on {settings['SITENAME']}",
+        "width": WIDTH,
+        "height": HEIGHT,
+    }
+
+
+def _image_size(path):
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, ValueError):
+        return None, None
+
+
+def article_groups(generator):
+    """(articles, cards get pages?, article gets a share image?), in slug-claiming order.
+
+    Hidden articles are not listed anywhere, so their cards stay off the deck too; the
+    cards of drafts have no page either (drafts are never published).
+    """
+    drafts_written = bool(generator.settings.get("DRAFT_SAVE_AS"))
+    return [
+        ([*generator.articles, *generator.translations], True, True),
+        ([*generator.hidden_articles, *generator.hidden_translations], False, True),
+        ([*generator.drafts, *generator.drafts_translations], False, drafts_written),
+    ]
+
+
+def attach_cards(generator):
+    """Give every article its `prompt_cards` and `share_image`; log every bad prompt."""
+    settings = generator.settings
+    reserved = other_urls(settings)
+    found = []  # (card, article, published)
+    for articles, published, has_page in article_groups(generator):
+        # The older article keeps a shared slug; the newer one is told to change.
+        for article in sorted(articles, key=lambda a: (a.date, str(a.source_path))):
+            article.prompt_cards = []
+            article.share_image = share_image(article, settings) if has_page else None
+            found.extend((card, article, published) for card in read_cards(article, settings))
+
+    for error in find_duplicate_slugs([card for card, _, _ in found]):
+        logger.error("%s", error)
+    claimed = set()
+    for card, article, published in found:
+        if card.slug in claimed:
+            continue
+        claimed.add(card.slug)
+        problem = card_url_problem(settings["PROMPT_CARDS_URL"].format(slug=card.slug), reserved)
+        if problem:
+            logger.error(
+                "%s:%s: prompt card slug %r is reserved: %s. Reword the start of the prompt",
+                card.source_path,
+                card.line,
+                card.slug,
+                problem,
+            )
+            continue
+        article.prompt_cards.append(publish_card(card, article, settings, published))
+    for articles, _, _ in article_groups(generator):
+        for article in articles:
+            article.prompt_cards.sort(key=lambda c: c.line)
+
+
+# ---- get_generators ----
+
+
+def build_date(settings):
+    pinned = settings["PROMPT_CARDS_DATE"]
+    if pinned:
+        return datetime.date.fromisoformat(str(pinned))
+    return datetime.datetime.now(zoneinfo.ZoneInfo(settings["TIMEZONE"])).date()
+
+
+def prompt_spec(card, settings, palette):
+    return CardSpec(
+        text=card.text,
+        eyebrow=f"{card.level_label} · {card.theme}",
+        footer=f"{settings['SITENAME']} · Prompt cards",
+        intensity=deck.level_intensity(card.level, settings["PROMPT_CARDS_LEVELS"]),
+        style="prompt",
+        palette=palette,
+    )
+
+
+def title_spec(article, settings, palette):
+    category = getattr(article, "category", None)
+    return CardSpec(
+        text=str(article.title),
+        eyebrow=str(category) if category else "",
+        footer=settings["SITENAME"],
+        style="title",
+        palette=palette,
+    )
+
+
+def site_palette(settings):
+    css = Path(settings["THEME"]) / "static" / "css" / "site.css"
+    text = css.read_text(encoding="utf-8") if css.is_file() else ""
+    return read_palette(text, settings["PROMPT_CARDS_PALETTE"])
+
+
+class PromptCardsGenerator(Generator):
+    """Writes the card pages, the deck, its level and print pages, and every image."""
+
+    def generate_context(self):
+        articles = [*self.context.get("articles", []), *self.context.get("hidden_articles", [])]
+        self.cards = [c for a in articles for c in getattr(a, "prompt_cards", []) if c.url]
+        self.context["prompt_cards"] = self.cards
+
+    def generate_output(self, writer):
+        self.write_images()
+        self.write_pages(writer)
+
+    # -- images --
+
+    def image_jobs(self):
+        """(spec, output path) for every card and every generated article title card."""
+        palette = site_palette(self.settings)
+        jobs = [(prompt_spec(c, self.settings, palette), c.image["url"]) for c in self.cards]
+        articles = [*self.context.get("articles", []), *self.context.get("hidden_articles", [])]
+        if self.settings.get("DRAFT_SAVE_AS"):
+            articles += self.context.get("drafts", [])
+        generated = self.settings["PROMPT_CARDS_ARTICLE_IMAGE_SAVE_AS"]
+        for article in articles:
+            image = getattr(article, "share_image", None)  # None or an `Image:` of its own
+            if image and image["url"] == generated.format(slug=article.slug):
+                jobs.append((title_spec(article, self.settings, palette), image["url"]))
+        return jobs
+
+    def write_images(self):
+        jobs = self.image_jobs()
+        cache = Path(self.settings["PROMPT_CARDS_CACHE_PATH"])
+        imagecache.ensure_rendered(
+            [spec for spec, _ in jobs], cache, self.settings["PROMPT_CARDS_WORKERS"]
+        )
+        for spec, url in jobs:
+            imagecache.publish(imagecache.cached_path(cache, spec), Path(self.output_path) / url)
+        keep = {spec.key() for spec, _ in jobs}
+        imagecache.prune(cache, keep, self.settings["PROMPT_CARDS_CACHE_DAYS"])
+
+    # -- pages --
+
+    def has_social_meta_partial(self):
+        try:
+            self.env.get_template(SOCIAL_META_PARTIAL)
+        except TemplateNotFound:
+            return False
+        return True
+
+    def level_links(self, counts):
+        levels = self.settings["PROMPT_CARDS_LEVELS"]
+        return [
+            {
+                "level": level,
+                "label": level.capitalize(),
+                "description": description,
+                "url": self.settings["PROMPT_CARDS_LEVEL_URL"].format(level=level),
+                "count": counts.get(level, 0),
+            }
+            for level, description in levels.items()
+        ]
+
+    def write(self, writer, url, template, **context):
+        writer.write_file(
+            url + "index.html",
+            self.get_template(template),
+            self.context,
+            relative_urls=self.settings["RELATIVE_URLS"],
+            url=url,
+            current_url=url,
+            own_social_meta=not self.has_social_meta_partial(),
+            **context,
+        )
+
+    def write_pages(self, writer):
+        levels = list(self.settings["PROMPT_CARDS_LEVELS"])
+        day = build_date(self.settings)
+        by_level = {level: [c for c in self.cards if c.level == level] for level in levels}
+        counts = {level: len(cards) for level, cards in by_level.items()}
+        level_links = self.level_links(counts)
+        order = deck.draw_order(self.cards)
+        around = deck.neighbours(order) if order else {}
+        around_level = {}
+        for cards in by_level.values():
+            if len(cards) > 1:
+                around_level.update(deck.neighbours(deck.draw_order(cards)))
+
+        for card in self.cards:
+            previous_card, next_card = around[card.slug]
+            self.write(
+                writer,
+                card.url,
+                "prompt_card",
+                card=card,
+                share_image=card.image,
+                previous_card=previous_card,
+                next_card=next_card,
+                next_in_level=around_level.get(card.slug, (None, None))[1],
+                level_links=level_links,
+            )
+
+        shared = {"level_links": level_links, "build_date": day}
+        self.write(
+            writer,
+            self.settings["PROMPT_CARDS_DECK_URL"],
+            "prompts",
+            cards=self.cards,
+            groups=deck.group_cards(self.cards, levels),
+            current_level=None,
+            prompt_of_the_day=deck.prompt_of_the_day(self.cards, day),
+            draw_card=deck.pick_for_day(self.cards, day, salt="draw:"),
+            **shared,
+        )
+        for link in level_links:
+            cards = by_level[link["level"]]
+            self.write(
+                writer,
+                link["url"],
+                "prompts",
+                cards=cards,
+                groups=deck.group_cards(cards, levels),
+                current_level=link,
+                prompt_of_the_day=None,
+                draw_card=deck.pick_for_day(cards, day, salt=f"draw:{link['level']}:"),
+                **shared,
+            )
+        self.write(
+            writer,
+            self.settings["PROMPT_CARDS_PRINT_URL"],
+            "prompts_print",
+            cards=sorted(self.cards, key=lambda c: (levels.index(c.level), c.theme_key)),
+            **shared,
+        )
+
+
+def get_generators(pelican):
+    return PromptCardsGenerator
