@@ -52,7 +52,6 @@ METADATA_KEYS = (
 STATUSES = ("published", "draft", "hidden")
 REQUIRED = {"article": ("Title", "Date", "Summary"), "page": ("Title",)}
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")  # Pelican's MarkdownReader
-PROMPT_LEVELS = ("gentle", "deeper", "vulnerable")
 
 # How to write each required key, for the "missing" message.
 EXAMPLES = {
@@ -400,79 +399,40 @@ def line_at(starts, offset):
     return bisect_right(starts, offset)
 
 
-def lint_prompt_blocks(text, regions=None):
-    """Syntax errors in ```prompts blocks: [(line, what, fix)].
+def lint_prompt_blocks(text, shown="", options=None):
+    """Prompt-card syntax errors, found by the prompt-cards plugin's own parser.
 
-    The syntax (plugins/prompt_cards): one "- " line per card, `text`, `level | text`
-    or `level | theme | text`; levels gentle, deeper, vulnerable. Kept separate so the
-    prompt-cards plugin's own parser can replace it. `regions`: scan_regions(text),
-    when the caller already has it.
+    Returns `(findings, cards)`: findings as [(line, what, fix)], and the cards, so that
+    slugs shared between files can be found once every file is read.
     """
-    findings = []
-    lines = text.split("\n")
-    for region in scan_regions(text) if regions is None else regions:
-        if region.kind != "prompts":
-            continue
-        if not region.closed:
-            findings.append(
-                (
-                    region.first_line,
-                    "the prompts block that starts here is never closed",
-                    f"add a line with just {region.fence} after its last card",
-                )
-            )
-            continue
-        cards = 0
-        for number in range(region.first_line + 1, region.last_line):
-            line = lines[number - 1].strip()
-            if not line:
-                continue
-            cards += 1
-            findings.extend((number, what, fix) for what, fix in check_card(line))
-        if cards == 0:
-            findings.append(
-                (
-                    region.first_line,
-                    "this prompts block has no cards",
-                    'add one "- " line per card, or delete the block',
-                )
-            )
-    return findings
+    from plugins.prompt_cards.parse import parse_prompts
+
+    cards, errors = parse_prompts(text, shown, options)
+    return [prompt_finding(error) for error in errors], cards
 
 
-def check_card(line):
-    """What is wrong with one line of a prompts block: [(what, fix)]."""
-    if not line.startswith("-"):
-        return [
-            (
-                "this line in the prompts block is not a card",
-                'start every card with "- ", e.g. "- deeper | trust | What do you wish I '
-                'asked you more often?"',
-            )
-        ]
-    parts = [part.strip() for part in line[1:].split("|", 2)]
-    text = parts[-1]
-    problems = []
-    if len(parts) > 1:
-        level = parts[0]
-        if level.lower() not in PROMPT_LEVELS:
-            suggestion = closest(level, PROMPT_LEVELS) if level else None
-            levels = "gentle, deeper or vulnerable"
-            fix = (
-                f'did you mean "{suggestion}"? (the levels are {levels})'
-                if suggestion
-                else f"use {levels}, or leave the level out"
-            )
-            problems.append((f'unknown card level "{level}"', fix))
-    if not text:
-        problems.append(
-            (
-                "this card has no text",
-                'write the question after the last "|", e.g. "- gentle | trust | What made '
-                'you feel close to me this week?"',
-            )
-        )
-    return problems
+def prompt_finding(error):
+    """A PromptSyntaxError as (line, what, fix)."""
+    what = error.problem + (f" in {error.prompt!r}" if error.prompt else "")
+    return (error.line, what, error.fix[:1].lower() + error.fix[1:])
+
+
+def duplicate_prompt_slugs(cards_by_file):
+    """Cards whose slug an older post's card already has (the plugin's rule)."""
+    from plugins.prompt_cards.parse import find_duplicate_slugs
+
+    ordered = [card for _date, _path, cards in sorted(cards_by_file) for card in cards]
+    return [
+        Problem(error.path, error.line, *prompt_finding(error)[1:])
+        for error in find_duplicate_slugs(ordered)
+    ]
+
+
+def prompt_options(settings):
+    """The prompt parser's options from the site's PROMPT_CARDS_* settings."""
+    from plugins.prompt_cards.settings import merge, parse_options
+
+    return parse_options(merge(settings))
 
 
 def visible_text(text, regions):
@@ -571,6 +531,7 @@ class Post:
     explicit_slug: bool
     lang: str
     save_as: str
+    date: str  # as written: orders posts for the prompt-card slug rule
 
 
 def lint_content(content_dir, settings):
@@ -584,19 +545,24 @@ def lint_content(content_dir, settings):
         str(p.relative_to(content_dir)) for p in content_dir.rglob("*") if p.is_file()
     )
     cwd = Path.cwd().resolve()
-    problems, posts = [], []
+    options = prompt_options(settings)
+    problems, posts, cards_by_file = [], [], []
     for path, kind in files:
         shown = str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
-        findings, post = lint_file(path, kind, shown, content_dir, settings, known_files)
+        findings, post, cards = lint_file(
+            path, kind, shown, content_dir, settings, known_files, options
+        )
         problems += [Problem(shown, line, what, fix) for line, what, fix in findings]
         if post:
             posts.append(post)
+            cards_by_file.append((post.date, shown, cards))
     problems += duplicate_slugs(posts)
+    problems += duplicate_prompt_slugs(cards_by_file)
     return sorted(problems, key=lambda p: (p.path, p.line))
 
 
-def lint_file(path, kind, shown, content_dir, settings, known_files):
-    """(findings, Post or None) for one Markdown file; `shown`: its path for the author."""
+def lint_file(path, kind, shown, content_dir, settings, known_files, options):
+    """(findings, Post or None, prompt cards) for one Markdown file; `shown`: its path."""
     text, encoding_problem = decode(path.read_bytes())
     findings = [encoding_problem] if encoding_problem else []
     text = text.replace("\r\n", "\n")
@@ -605,7 +571,8 @@ def lint_file(path, kind, shown, content_dir, settings, known_files):
     findings += lint_header(header, kind)
     findings += lint_characters(text)
     regions = scan_regions(text)
-    findings += lint_prompt_blocks(text, regions)
+    prompt_findings, cards = lint_prompt_blocks(text, shown, options)
+    findings += prompt_findings
     visible = visible_text(text, regions)
     starts = line_starts(visible)
     body_start = starts[header.last_line] if header.last_line < len(starts) else len(visible)
@@ -613,7 +580,7 @@ def lint_file(path, kind, shown, content_dir, settings, known_files):
     findings += lint_images(body_visible)
     findings += lint_links(body_visible, path, content_dir, known_files)
     findings.sort(key=lambda f: f[0])
-    return findings, post_identity(path, kind, shown, header, settings)
+    return findings, post_identity(path, kind, shown, header, settings), cards
 
 
 def post_identity(path, kind, shown, header, settings):
@@ -640,6 +607,7 @@ def post_identity(path, kind, shown, header, settings):
         explicit_slug=explicit,
         lang=values.get("Lang") or settings["DEFAULT_LANG"],
         save_as=values.get("Save_as", ""),
+        date=values.get("Date", ""),
     )
 
 

@@ -143,25 +143,27 @@ EXPECTED = {
             'add alt="what the picture shows" to the <img> tag',
         ),
     ],
+    # Prompt-card mistakes are found by the prompt-cards plugin's own parser.
     "prompts-unclosed.md": [
         (
             7,
-            "the prompts block that starts here is never closed — "
-            "add a line with just ``` after its last card",
+            "the ```prompts block opened here is never closed — "
+            "add a line with just ``` after the last prompt (line 8)",
         ),
     ],
     "prompts-empty-text.md": [
         (
             7,
-            'this card has no text — write the question after the last "|", e.g. '
-            '"- gentle | trust | What made you feel close to me this week?"',
+            "prompt card has no text in '- deeper | trust |' — write the question after the "
+            'last "|", e.g. "- deeper | trust | What do you need from me this week?"',
         ),
     ],
     "prompts-unknown-level.md": [
         (
             6,
-            'unknown card level "gentel" — did you mean "gentle"? '
-            "(the levels are gentle, deeper or vulnerable)",
+            "unknown prompt level \"gentel\" in '- gentel | trust | What made you smile today?' "
+            '— write one of gentle, deeper, vulnerable before the first "|", e.g. '
+            '"- gentle | trust | What made you smile today?"',
         ),
     ],
     "pages/page-without-title.md": [
@@ -250,8 +252,8 @@ def test_the_build_refuses_to_start_and_prints_every_problem(tmp_path):
     result = run_build(output, content=content)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f"{content / 'prompts-unclosed.md'}:7: the prompts block that starts here is never "
-        "closed — add a line with just ``` after its last card",
+        f"{content / 'prompts-unclosed.md'}:7: the ```prompts block opened here is never "
+        "closed — add a line with just ``` after the last prompt (line 8)",
         f'{content / "unknown-key.md"}:3: unknown metadata key "Catgory" — did you mean '
         '"Category"?',
         "",
@@ -347,7 +349,9 @@ VALID_DECK = """\
 
 
 def test_a_valid_prompt_deck_passes():
-    assert lint_prompt_blocks("Intro.\n\n" + VALID_DECK) == []
+    findings, cards = lint_prompt_blocks("Intro.\n\n" + VALID_DECK)
+    assert findings == []
+    assert [card.level for card in cards] == ["gentle", "deeper", "gentle", "vulnerable"]
 
 
 @pytest.mark.parametrize(
@@ -355,37 +359,39 @@ def test_a_valid_prompt_deck_passes():
     [
         (
             "```prompts\n```\n",
-            [(1, "this prompts block has no cards")],
+            [(1, "the ```prompts block has no prompts")],
         ),
         (
             "```prompts\nWhat made you smile?\n```\n",
-            [(2, "this line in the prompts block is not a card")],
-        ),
-        (
-            "```prompts\n- | trust | What made you smile?\n```\n",
-            [(2, 'unknown card level ""')],
+            [
+                (1, "the ```prompts block has no prompts"),
+                (2, "each prompt is one line starting with \"- \" in 'What made you smile?'"),
+            ],
         ),
         (
             "~~~prompts\n- gentle | trust | Fine\n```\n",
-            [(1, "the prompts block that starts here is never closed")],
+            [(1, "the ```prompts block opened here is never closed")],
         ),
         (
             "```prompts\n- spicy | What made you smile?\n-\n```\n",
-            [(2, 'unknown card level "spicy"'), (3, "this card has no text")],
+            [
+                (2, "unknown prompt level \"spicy\" in '- spicy | What made you smile?'"),
+                (3, "prompt card has no text in '-'"),
+            ],
         ),
     ],
 )
 def test_prompt_block_mistakes(text, expected):
-    assert [(line, what) for line, what, _fix in lint_prompt_blocks(text)] == expected
+    findings, _cards = lint_prompt_blocks(text)
+    assert [(line, what) for line, what, _fix in findings] == expected
 
 
-def test_prompt_syntax_inside_code_or_a_comment_is_not_a_deck():
+def test_prompt_syntax_inside_code_is_not_a_deck():
     text = (
         "````markdown\n```prompts\n- gentel | not a deck\n```\n````\n\n"
-        "<!--\n```prompts\n- unclosed, but commented out\n-->\n"
         "Inline `![](x.png)` code is not an image either.\n"
     )
-    assert lint_prompt_blocks(text) == []
+    assert lint_prompt_blocks(text) == ([], [])
 
 
 def test_images_and_links_in_code_and_comments_are_not_checked(tmp_path, settings):
@@ -407,7 +413,7 @@ def test_a_new_draft_passes_the_linter_and_needs_a_summary_to_publish(tmp_path, 
     text = new_post_text("Why we fight", "why-we-fight", datetime(2024, 3, 1, 9, 0))
     (content / "why-we-fight.md").write_text(text, encoding="utf-8")
     assert lint_content(content, settings) == []
-    assert lint_prompt_blocks(text) == []  # the commented example is not a deck
+    assert lint_prompt_blocks(text) == ([], [])  # the indented example is not a deck
     (content / "why-we-fight.md").write_text(text.replace("Status: draft\n", ""), "utf-8")
     assert [p.what for p in lint_content(content, settings)] == [
         "the Summary is still the example text from `invoke new`"

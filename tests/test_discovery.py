@@ -288,7 +288,7 @@ def test_every_page_has_a_canonical_link_and_share_cards(built):
 
 
 def test_default_share_image_is_a_1200_by_630_png(built):
-    soup = page(built, "the-ingredients/")
+    soup = page(built, "archives/")  # no article: the default image
     assert meta(soup, "og:image") == "/theme/images/share-default.png"
     assert (meta(soup, "og:image:width"), meta(soup, "og:image:height")) == ("1200", "630")
     with Image.open(built / "theme" / "images" / "share-default.png") as image:
@@ -325,10 +325,11 @@ def test_publish_build_uses_absolute_urls(published_site):
     url = "https://example.org/the-ingredients/"
     assert soup.find("link", rel="canonical")["href"] == url
     assert meta(soup, "og:url") == url
-    assert meta(soup, "og:image") == "https://example.org/theme/images/share-default.png"
+    # The article's own title card (plugins/prompt_cards renders it).
+    assert meta(soup, "og:image") == "https://example.org/share/the-ingredients.png"
     (data,) = json_ld(soup)
     assert data["url"] == url
-    assert data["image"]["url"] == "https://example.org/theme/images/share-default.png"
+    assert data["image"]["url"] == "https://example.org/share/the-ingredients.png"
     assert data["author"]["url"] == "https://example.org/about/"
     (person,) = json_ld(page(published_site, "about/"))
     assert person["url"] == "https://example.org/about/"

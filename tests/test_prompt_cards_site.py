@@ -297,42 +297,66 @@ def test_the_prompt_of_the_day_follows_the_pinned_date(cached_builds):
 # ---- errors ----
 
 
-@pytest.fixture(scope="module")
-def broken_build(tmp_path_factory):
+@pytest.fixture(scope="module", params=["linter", "plugin"])
+def broken_build(request, tmp_path_factory):
+    """The same broken posts caught twice: by the content linter that runs before every
+    build (with the plugin's parser), and by the plugin itself (`--no-lint`)."""
     tmp = tmp_path_factory.mktemp("prompt-errors")
     fixtures = ["unknown-level", "empty-text", "duplicate-slug", "unclosed-block"]
     content = content_with(tmp, *(f"prompt-cards/{name}.md" for name in fixtures))
-    return run_build(tmp / "output", content=content)
+    extra = ("--no-lint",) if request.param == "plugin" else ()
+    result = run_build(tmp / "output", content=content, extra=extra)
+    return request.param, content, result
 
 
-def failure_lines(result):
-    """The build's closing summary: one line per error, as the author reads it."""
-    summary = result.stderr[result.stderr.index("Build failed") :]
-    return [line.strip()[2:] for line in summary.splitlines() if line.strip().startswith("- ")]
+def failure_lines(broken_build):
+    """One line per error, as the author reads it, with paths relative to the site."""
+    kind, content, result = broken_build
+    if kind == "plugin":  # the build's closing summary
+        summary = result.stderr[result.stderr.index("Build failed:") :].splitlines()[1:]
+        lines = [line for line in summary if line and not line.startswith("(run with --debug")]
+    else:  # the linter: `path:line: what — fix`, then a blank line and a count
+        lines = result.stderr.split("\n\n")[0].splitlines()
+    return [line.replace(str(content.parent) + "/", "") for line in lines]
+
+
+def expected_line(kind, what, fix):
+    if not fix:
+        return what
+    return f"{what}. {fix}" if kind == "plugin" else f"{what} — {fix[0].lower()}{fix[1:]}"
 
 
 @pytest.mark.parametrize(
-    "expected",
+    ("what", "fix"),
     [
-        'content/unknown-level.md:10: unknown prompt level "deep" in '
-        "'- deep | trust | What do you wish I asked you more often?'. Write one of gentle, "
-        'deeper, vulnerable before the first "|", e.g. '
-        '"- deeper | trust | What do you wish I asked you more often?"',
-        "content/empty-text.md:9: prompt card has no text in '- deeper | trust |'. Write the "
-        'question after the last "|", e.g. "- deeper | trust | What do you need from me this '
-        'week?"',
-        "content/unclosed-block.md:8: the ```prompts block opened here is never closed. Add a "
-        "line with just ``` after the last prompt (line 9)",
-        'content/duplicate-slug.md:10: prompt card slug "whats-one-need-youve-felt-silly-asking" '
-        "is already used by content/the-ingredients.md:",
+        (
+            'content/unknown-level.md:10: unknown prompt level "deep" in '
+            "'- deep | trust | What do you wish I asked you more often?'",
+            'Write one of gentle, deeper, vulnerable before the first "|", e.g. '
+            '"- deeper | trust | What do you wish I asked you more often?"',
+        ),
+        (
+            "content/empty-text.md:9: prompt card has no text in '- deeper | trust |'",
+            'Write the question after the last "|", e.g. "- deeper | trust | What do you '
+            'need from me this week?"',
+        ),
+        (
+            "content/unclosed-block.md:8: the ```prompts block opened here is never closed",
+            "Add a line with just ``` after the last prompt (line 9)",
+        ),
+        (
+            'content/duplicate-slug.md:10: prompt card slug "whats-one-need-youve-felt-silly-'
+            'asking" is already used by content/the-ingredients.md:',
+            "",
+        ),
     ],
 )
-def test_bad_prompts_fail_the_build_with_a_readable_message(broken_build, expected):
-    assert broken_build.returncode != 0
-    assert "Traceback" not in broken_build.stderr
-    assert any(line.startswith(expected) for line in failure_lines(broken_build)), (
-        broken_build.stderr
-    )
+def test_bad_prompts_fail_the_build_with_a_readable_message(broken_build, what, fix):
+    kind, _content, result = broken_build
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    expected = expected_line(kind, what, fix)
+    assert any(line.startswith(expected) for line in failure_lines(broken_build)), result.stderr
 
 
 def test_each_bad_prompt_is_reported_once(broken_build):
