@@ -135,3 +135,6 @@ CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = ".cache/pelican"
 DELETE_OUTPUT_DIRECTORY = False
+
+# ---- Feeds: titles and summaries stay plain text (plugins/feed_text) ----
+PLUGINS = [*PLUGINS, "feed_text"]
