@@ -88,4 +88,5 @@ class PageWatch:
         )
 
     def assert_clean(self):
-        assert self.problems() == []
+        problems = self.problems()
+        assert not problems, "\n".join(problems)
