@@ -15,6 +15,13 @@ def fits_the_window(page):
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def looks_dark(page):
+    """True when the page is drawn light on dark (the colour scheme took effect)."""
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    red, green, blue = (int(value) for value in re.findall(r"\d+", background)[:3])
+    return (red + green + blue) / 3 < 128
+
+
 def read_every_paragraph(page):
     """Scroll through the article the way a reader does; each paragraph must be legible."""
     paragraphs = page.locator(".post__body p")
@@ -28,12 +35,13 @@ def read_every_paragraph(page):
         assert size >= 16, f"paragraph {index + 1} is set in {size}px type"
 
 
-def test_from_the_index_into_the_article_its_topics_and_back(watched, browser_site):
+def test_from_the_index_into_the_article_its_topics_and_back(watched, display, browser_site):
     page = watched.page
     site = browser_site.url
     article_url = site + ARTICLE
 
     watched.goto("/")
+    assert looks_dark(page) == (display[1] == "dark")
     expect(page.get_by_role("heading", level=1)).to_have_text("Latest articles")
     page.locator(".summary__title").get_by_role("link", name="The Ingredients").click()
     expect(page).to_have_url(article_url)
