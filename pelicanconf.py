@@ -190,3 +190,5 @@ SITEMAP = {
     # patterns (on the URL relative to SITEURL) catch what it can't know.
     "exclude": [r"^drafts/", r"^404\.html$", r"^book/elsewhere/"],
 }
+# ---- Feeds: titles and summaries stay plain text (plugins/feed_text) ----
+PLUGINS = [*PLUGINS, "feed_text"]

@@ -83,10 +83,11 @@ def preview(c, port=PORT):
 
 @task(help={"k": "only tests matching this pytest -k expression", "x": "stop at first failure"})
 def test(c, k="", x=False):
-    """Run the whole test suite (installs the system packages it needs first)."""
-    from sitetools.system_deps import ensure_system_packages
+    """Run the whole test suite (installs the system and Node packages it needs first)."""
+    from sitetools.system_deps import ensure_node_packages, ensure_system_packages
 
     ensure_system_packages()
+    ensure_node_packages()
     args = ["-q"]
     if k:
         args += ["-k", f'"{k}"']
@@ -135,3 +136,13 @@ def lint(c, content=""):
     )
     if code:
         raise Exit(code=code)
+@task
+def lighthouse(c):
+    """Run Lighthouse on the built site (publish settings, served on 127.0.0.1): all 100."""
+    from sitetools.lighthouse import LIGHTHOUSE_PATHS, check_site, format_scores
+
+    scores, failures = check_site(LIGHTHOUSE_PATHS)
+    print(format_scores(scores))
+    if failures:
+        raise SystemExit("Lighthouse: not every score is 100:\n" + "\n".join(failures))
+    print("Lighthouse: every category scores 100 on every page.")

@@ -49,3 +49,34 @@ def ensure_system_packages():
         env=env,
     )
     return missing
+
+
+# ---- Node packages (Lighthouse) ----
+# `npm ci` installs exactly what package-lock.json pins into node_modules/. A copy of the
+# lockfile it installed from marks node_modules/ as current (as ./run does for .venv).
+ROOT = Path(__file__).resolve().parent.parent
+NODE_STAMP = Path("node_modules") / ".installed-package-lock.json"
+
+
+def node_packages_current(root=ROOT):
+    """True when node_modules/ was installed from the current package-lock.json."""
+    stamp = Path(root) / NODE_STAMP
+    lockfile = Path(root) / "package-lock.json"
+    return stamp.is_file() and stamp.read_bytes() == lockfile.read_bytes()
+
+
+def ensure_node_packages(root=ROOT):
+    """`npm ci` when node_modules/ is missing or stale; return True when it ran."""
+    root = Path(root)
+    if node_packages_current(root):
+        return False
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit(
+            "The tests need npm (Node.js 18 or newer) to install Lighthouse: "
+            "install the nodejs and npm packages, then run the tests again."
+        )
+    print("Installing the pinned Node packages (npm ci) ...", flush=True)
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=root, check=True)
+    (root / NODE_STAMP).write_bytes((root / "package-lock.json").read_bytes())
+    return True
