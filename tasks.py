@@ -136,6 +136,8 @@ def lint(c, content=""):
     )
     if code:
         raise Exit(code=code)
+
+
 @task
 def lighthouse(c):
     """Run Lighthouse on the built site (publish settings, served on 127.0.0.1): all 100."""

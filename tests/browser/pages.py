@@ -19,6 +19,15 @@ PAGE_TYPES = {
     "archives": "/archives/",
     "author": "/author/yasmine-binghalib/",
     "not-found": "/404.html",
+    "prompts": "/prompts/",
+    "prompt": "/prompts/when-it-comes-to-making-a-relationship/",
+    "prompts-level": "/prompts/level/deeper/",
+    "prompts-print": "/prompts/print/",
+    "booking": "/book/",
+    "booking-state": "/book/california/",
+    "booking-state-ct": "/book/connecticut/",
+    "booking-elsewhere": "/book/elsewhere/",
+    "search": "/search/",
 }
 
 # The article the journeys and the weight budget read.

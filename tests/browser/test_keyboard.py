@@ -56,8 +56,9 @@ FOCUSED = """() => {
     unfocused: index >= 0 ? window.__unfocusedLook[index] : null,
     backdrop,
     size: [box.width, box.height],
-    onScreen: box.top >= 0 && box.left >= 0 && box.bottom <= window.innerHeight
-      && box.right <= window.innerWidth,
+    // 1px of slack: Chrome scrolls a focused element into view to sub-pixel accuracy.
+    onScreen: box.top >= -1 && box.left >= -1 && box.bottom <= window.innerHeight + 1
+      && box.right <= window.innerWidth + 1,
     unobscured: hit !== null && (hit === el || el.contains(hit)),
   };
 }"""
