@@ -31,3 +31,11 @@ WITH_FUTURE_DATES = False
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
 DELETE_OUTPUT_DIRECTORY = True
+
+# Publishing (`invoke publish`, `invoke check`; see sitetools/publish.py and README,
+# "Deploying"). `invoke publish` reads the variables listed at the top; it refuses to
+# start, before building, without SITE_DEPLOY_TARGET or without a production https://
+# SITE_URL (the default above is only for builds run by hand). Every production build
+# carries release.json, which the pre-flight checks read (SITEURL, drafts, article
+# count compared with the live release).
+PLUGINS = [*PLUGINS, "release_manifest"]
