@@ -15,6 +15,7 @@ what changed.
 """
 
 import json
+import locale
 import os
 import re
 import shlex
@@ -284,15 +285,20 @@ def local_files(output):
 
 @contextmanager
 def _environment(env):
-    """os.environ with the SITE_* variables taken from `env` only, while reading settings."""
-    saved = dict(os.environ)
+    """os.environ with the SITE_* variables taken from `env` only, while reading settings.
+
+    Pelican also sets the process locale from the settings: restored afterwards too.
+    """
+    saved, wanted = dict(os.environ), build_environment(env)
+    saved_locale = locale.setlocale(locale.LC_ALL)
     os.environ.clear()
-    os.environ.update(build_environment(env))
+    os.environ.update(wanted)
     try:
         yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
+        locale.setlocale(locale.LC_ALL, saved_locale)
 
 
 def build_environment(env):

@@ -6,6 +6,7 @@ the first test runs every check, the validator included.
 """
 
 import json
+import locale
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from sitetools.publish import (
     PublishError,
     Target,
     deploy_target,
+    load_settings,
     parse_itemized,
     parse_remote_state,
     previous_release,
@@ -483,3 +485,12 @@ def test_switching_renames_a_new_symlink_over_current():
         " && ln -sfn releases/20250301T120000Z .current-20250301T120000Z"
         " && mv -T .current-20250301T120000Z current"
     )
+
+
+def test_settings_are_read_with_the_given_environment_and_change_nothing_else():
+    environment, process_locale = dict(os.environ), locale.setlocale(locale.LC_ALL)
+    settings = load_settings(env={"SITE_URL": "https://staging.example.org"})
+    assert settings["SITEURL"] == "https://staging.example.org"
+    assert "release_manifest" in settings["PLUGINS"]
+    assert dict(os.environ) == environment
+    assert locale.setlocale(locale.LC_ALL) == process_locale
