@@ -35,3 +35,10 @@ DELETE_OUTPUT_DIRECTORY = True
 # Reply and booking: refuse PLACEHOLDER practice settings (listing every one), unless
 # the environment sets SITE_ALLOW_PLACEHOLDERS=1 for a staging deploy (loud warning).
 PRACTICE_REFUSE_PLACEHOLDERS = True
+# Publishing (`invoke publish`, `invoke check`; see sitetools/publish.py and README,
+# "Deploying"). `invoke publish` reads the variables listed at the top; it refuses to
+# start, before building, without SITE_DEPLOY_TARGET or without a production https://
+# SITE_URL (the default above is only for builds run by hand). Every production build
+# carries release.json, which the pre-flight checks read (SITEURL, drafts, article
+# count compared with the live release).
+PLUGINS = [*PLUGINS, "release_manifest"]

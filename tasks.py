@@ -98,6 +98,7 @@ def test(c, k="", x=False):
 
 
 # ---- Authoring: new posts and the content linter ----
+# ---- Publishing: pre-flight checks, deploy, rollback (sitetools/publish.py) ----
 
 
 @task(
@@ -148,3 +149,57 @@ def lighthouse(c):
     if failures:
         raise SystemExit("Lighthouse: not every score is 100:\n" + "\n".join(failures))
     print("Lighthouse: every category scores 100 on every page.")
+        "path": "build folder to check (default output/)",
+        "settings": "settings the build was made with (default publishconf.py)",
+    }
+)
+def check(c, path="output", settings="publishconf.py"):
+    """Run the pre-publish checks on a build (default output/): what `invoke publish` runs."""
+    import os
+
+    from invoke import Exit
+
+    from sitetools.checks import run_checks
+    from sitetools.publish import load_settings
+
+    problems = run_checks(
+        ROOT / path,
+        settings=load_settings(ROOT / settings),
+        allow_placeholders=os.environ.get("SITE_ALLOW_PLACEHOLDERS") == "1",
+    )
+    if problems:
+        raise Exit(f"{len(problems)} problem(s) found.", code=1)
+    print("All checks passed.")
+
+
+@task(
+    help={
+        "dry_run": "build and check, then list what would change; touch nothing remote",
+        "allow_removals": "publish even though the build has fewer articles than the live site",
+    }
+)
+def publish(c, dry_run=False, allow_removals=False):
+    """Build with publishconf.py, check, upload a new release over SSH and switch to it."""
+    from invoke import Exit
+
+    from sitetools.publish import PublishError
+    from sitetools.publish import publish as run_publish
+
+    try:
+        run_publish(dry_run=dry_run, allow_removals=allow_removals)
+    except PublishError as error:
+        raise Exit(f"Not published: {error}", code=1) from error
+
+
+@task
+def rollback(c):
+    """Switch the live site back to the release before the current one."""
+    from invoke import Exit
+
+    from sitetools.publish import PublishError
+    from sitetools.publish import rollback as run_rollback
+
+    try:
+        run_rollback()
+    except PublishError as error:
+        raise Exit(f"Not rolled back: {error}", code=1) from error
