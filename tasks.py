@@ -98,7 +98,6 @@ def test(c, k="", x=False):
 
 
 # ---- Authoring: new posts and the content linter ----
-# ---- Publishing: pre-flight checks, deploy, rollback (sitetools/publish.py) ----
 
 
 @task(
@@ -127,7 +126,7 @@ def new(c, title, category="", content=""):
 
 @task(help={"content": "the content folder to check (default: content/)"})
 def lint(c, content=""):
-    """Check every post for mistakes, each with its fix (also `invoke check content`)."""
+    """Check every post for mistakes, each with its fix (the same as `invoke check --content`)."""
     from invoke import Exit
 
     from sitetools.content_lint import main as lint_main
@@ -139,22 +138,37 @@ def lint(c, content=""):
         raise Exit(code=code)
 
 
-@task
-def lighthouse(c):
-    """Run Lighthouse on the built site (publish settings, served on 127.0.0.1): all 100."""
+# ---- Publishing: pre-flight checks, deploy, rollback (sitetools/publish.py) ----
+
+
+def _lighthouse():
+    from invoke import Exit
+
     from sitetools.lighthouse import LIGHTHOUSE_PATHS, check_site, format_scores
 
     scores, failures = check_site(LIGHTHOUSE_PATHS)
     print(format_scores(scores))
     if failures:
-        raise SystemExit("Lighthouse: not every score is 100:\n" + "\n".join(failures))
+        raise Exit("Lighthouse: not every score is 100:\n" + "\n".join(failures), code=1)
     print("Lighthouse: every category scores 100 on every page.")
+
+
+@task
+def lighthouse(c):
+    """Run Lighthouse on the built site (publish settings, served on 127.0.0.1): all 100."""
+    _lighthouse()
+
+
+@task(
+    help={
         "path": "build folder to check (default output/)",
         "settings": "settings the build was made with (default publishconf.py)",
+        "content": "check the posts in content/ instead (the content linter)",
+        "lighthouse": "score the index, the article and a booking page with Lighthouse instead",
     }
 )
-def check(c, path="output", settings="publishconf.py"):
-    """Run the pre-publish checks on a build (default output/): what `invoke publish` runs."""
+def check(c, path="output", settings="publishconf.py", content=False, lighthouse=False):
+    """Pre-publish checks on a build (as `invoke publish` runs them); or --content, --lighthouse."""
     import os
 
     from invoke import Exit
@@ -162,6 +176,10 @@ def check(c, path="output", settings="publishconf.py"):
     from sitetools.checks import run_checks
     from sitetools.publish import load_settings
 
+    if content:
+        return lint(c)
+    if lighthouse:
+        return _lighthouse()
     problems = run_checks(
         ROOT / path,
         settings=load_settings(ROOT / settings),
@@ -170,6 +188,7 @@ def check(c, path="output", settings="publishconf.py"):
     if problems:
         raise Exit(f"{len(problems)} problem(s) found.", code=1)
     print("All checks passed.")
+    return None
 
 
 @task(

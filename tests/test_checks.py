@@ -1,6 +1,5 @@
 """The pre-flight checks (sitetools/checks.py) and `invoke check`, on real builds."""
 
-import json
 import os
 import shutil
 import subprocess
@@ -18,7 +17,6 @@ from sitetools.checks import (
     find_site_url_problems,
     find_sitemap_problems,
     find_unresolved_links,
-    parse_nu_messages,
     read_manifest,
     run_checks,
     site_url_problem,
@@ -47,7 +45,9 @@ def faulty_build(tmp_path_factory):
         settings="publishconf.py",
         content=content_with(folder, "publish/draft.md", "publish/unresolved-link.md"),
         env={"SITE_URL": SITE_URL, "SITE_ALLOW_PLACEHOLDERS": "1"},
-        extra=("--set", 'DRAFT_SAVE_AS="drafts/{slug}/index.html"'),
+        # --no-lint: the linter would refuse the unresolved link before building; the
+        # checks are the second line of defence, for builds made some other way.
+        extra=("--no-lint", "--set", 'DRAFT_SAVE_AS="drafts/{slug}/index.html"'),
     )
     assert result.returncode == 0, result.stderr
     return output
@@ -170,6 +170,9 @@ def test_a_sitemap_is_required_once_the_plugin_is_enabled(settings, required):
 
 def test_sitemap_must_be_well_formed_and_list_pages_of_the_build(build):
     assert find_sitemap_problems(build, required=False) == []
+    assert find_sitemap_problems(build, required=True, site_url=SITE_URL) == []
+    (build / "sitemap.xml").unlink()
+    assert find_sitemap_problems(build, required=False) == []
     assert find_sitemap_problems(build, required=True) == [
         "sitemap.xml is missing, though the sitemap plugin is enabled"
     ]
@@ -196,9 +199,9 @@ def test_placeholder_settings_are_found_by_their_path():
         "links": ["https://example.org", "PLACEHOLDER: link"],
     }
     assert find_placeholder_settings(practice) == [
-        "PRACTICE['email'] is still a placeholder: 'PLACEHOLDER: e-mail'",
-        "PRACTICE['states']['california']['number'] is still a placeholder: 'PLACEHOLDER: number'",
-        "PRACTICE['links'][1] is still a placeholder: 'PLACEHOLDER: link'",
+        'PRACTICE["email"] is still a placeholder',
+        'PRACTICE["states"]["california"]["number"] is still a placeholder',
+        'PRACTICE["links"][1] is still a placeholder',
     ]
     assert find_placeholder_settings({"name": "Yasmine", "fees": ""}) == []
 
@@ -212,27 +215,6 @@ def test_placeholders_shown_on_pages_are_found_once_per_text(tmp_path):
         "about/index.html:2: shows a placeholder (2 page(s) in all): PLACEHOLDER: license & number"
     ]
     assert find_placeholder_marks(tmp_path, known={"PLACEHOLDER: license & number"}) == []
-
-
-def test_nu_validator_errors_become_file_line_messages(tmp_path):
-    report = json.dumps(
-        {
-            "messages": [
-                {
-                    "type": "error",
-                    "url": f"file:{tmp_path}/about/index.html",
-                    "lastLine": 12,
-                    "message": "Stray end tag “div”.",
-                },
-                {"type": "info", "subType": "warning", "url": "file:/x.html", "message": "w"},
-                {"type": "non-document-error", "url": "file:/y.html", "message": "IO error"},
-            ]
-        }
-    )
-    assert parse_nu_messages(report, tmp_path) == [
-        "about/index.html:12: Stray end tag “div”.",
-        "/y.html: IO error",
-    ]
 
 
 @pytest.mark.parametrize(
@@ -271,6 +253,7 @@ def test_invoke_check_validates_html_and_fails_with_file_and_line(build):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "ok    every internal link and asset resolves" in result.stdout
     assert "FAIL  valid HTML (Nu Html Checker)" in result.stdout
-    assert "broken/index.html:5: No “p” element in scope but a “p” end tag seen." in result.stdout
+    assert "broken/index.html:5:" in result.stdout
+    assert "No “p” element in scope but a “p” end tag seen." in result.stdout
     assert "about/index.html" not in result.stdout  # the real pages are valid
     assert "problem(s) found" in result.stderr
