@@ -107,14 +107,14 @@ def test_the_site_builds_the_corpus(tmp_path):
 
 
 def test_floor_converts_like_pelicans_reader(tmp_path):
-    from pelican.readers import Readers
+    from pelican.readers import MarkdownReader
     from pelican.settings import read_settings
 
     from tests.sitebuild import ROOT
 
     write_corpus(tmp_path, 2)
-    settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(tmp_path)})
-    content = Readers(settings).read_file(str(tmp_path), "bench-00001.md").content
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    content, _metadata = MarkdownReader(settings).read(str(tmp_path / "bench-00001.md"))
     assert list(convert_all([tmp_path / "bench-00001.md"], markdown_config(settings))) == [content]
 
 
