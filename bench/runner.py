@@ -240,7 +240,9 @@ class Bench:
         settings = read_site_settings(settings_file)
         self.site = Site(settings_file, self.corpus, self.workdir / "site")
         markdown = copy.deepcopy(settings["MARKDOWN"]) if stock_markdown == "site" else None
-        self.stock = Stock(self.corpus, self.workdir / "stock", markdown)
+        # Two stock set-ups: the cold one never caches, the warm one keeps its cache.
+        self.stock_cold = Stock(self.corpus, self.workdir / "stock-cold", markdown)
+        self.stock_warm = Stock(self.corpus, self.workdir / "stock-warm", markdown)
         self.floor = Floor(self.corpus, markdown_config(settings))
         self.logs = self.workdir / "logs"
         self.logs.mkdir()
@@ -263,29 +265,29 @@ class Bench:
             f" {cpu:7.2f} s CPU {rss_kb / 1024:6.0f} MB{tag}"
         )
 
-    def repeat(self, plan, before_each=None):
-        for repetition in range(self.warmup + self.runs):
-            if before_each:
-                before_each(repetition)
-            for system, scenario in plan:
-                self.measure(system, scenario, record=repetition >= self.warmup)
-
     def run(self):
+        """Each repetition measures every build once, in the same order; the first
+        `warmup` repetitions are not recorded. Every (a) build has the same noise
+        around it as the (b) and (c) builds it is divided by."""
         repo_cache = _snapshot(ROOT / ".cache")
-        self.repeat([(self.site, "cold"), (self.stock, "cold"), (self.floor, "convert")])
-        if _snapshot(ROOT / ".cache") != repo_cache:
-            self.say(
-                "  warning: the build wrote into the repository's .cache/ although every "
-                "*CACHE_PATH/*CACHE_DIR setting was redirected: cold runs may not be cold"
-            )
-        # Warm: each repetition edits one article, then both rebuild on their caches.
-        self.stock.prepare("cold")
-        timed_run(self.stock.command("warm"), ROOT, self.logs / "stock-prime.log")
-        self.repeat(
-            [(self.site, "warm"), (self.stock, "warm")],
-            before_each=lambda repetition: edit_article(self.edited, repetition),
-        )
-        self.repeat([(self.site, "html-only")])
+        self.stock_warm.prepare("cold")
+        timed_run(self.stock_warm.command("warm"), ROOT, self.logs / "stock-prime.log")
+        for repetition in range(self.warmup + self.runs):
+            record = repetition >= self.warmup
+            self.measure(self.site, "cold", record)
+            if repetition == 0 and _snapshot(ROOT / ".cache") != repo_cache:
+                self.say(
+                    "  warning: the build wrote into the repository's .cache/ although every "
+                    "*CACHE_PATH/*CACHE_DIR setting was redirected: cold runs may not be cold"
+                )
+            # HTML-only: output and content cache gone, the cold build's images kept.
+            self.measure(self.site, "html-only", record)
+            # Warm: one article edited since the last build, every cache kept.
+            edit_article(self.edited, repetition)
+            self.measure(self.site, "warm", record)
+            self.measure(self.stock_cold, "cold", record)
+            self.measure(self.stock_warm, "warm", record)
+            self.measure(self.floor, "convert", record)
         return self.measurements
 
 

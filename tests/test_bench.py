@@ -274,3 +274,51 @@ def test_timed_run_reports_failures_with_the_log(tmp_path):
     command = [sys.executable, "-c", "import sys; print('broken'); sys.exit(3)"]
     with pytest.raises(BenchError, match=r"exit 3(.|\n)*broken"):
         timed_run(command, tmp_path, tmp_path / "bad.log")
+
+
+def test_cold_builds_clear_every_cache_and_html_only_builds_keep_plugin_caches(tmp_path):
+    from bench.runner import Site
+
+    settings = tmp_path / "conf.py"
+    settings.write_text('CACHE_PATH = "c"\nPROMPT_CARDS_CACHE_PATH = "cards"\n')
+    site = Site(settings, tmp_path / "corpus", tmp_path / "work")
+    assert list(site.cache_dirs) == ["CACHE_PATH", "PROMPT_CARDS_CACHE_PATH"]
+    command = " ".join(site.command("cold"))
+    for path in site.cache_dirs.values():
+        assert str(path) in command
+
+    def populate():
+        site.output.mkdir(parents=True, exist_ok=True)
+        (site.output / "index.html").write_text("x")
+        content_cache = site.cache_dirs["CACHE_PATH"]
+        (content_cache / "images").mkdir(parents=True, exist_ok=True)
+        (content_cache / "ArticlesGenerator-Readers").write_text("x")
+        (content_cache / "images" / "card.png").write_text("x")
+        site.cache_dirs["PROMPT_CARDS_CACHE_PATH"].mkdir(parents=True, exist_ok=True)
+        (site.cache_dirs["PROMPT_CARDS_CACHE_PATH"] / "card.png").write_text("x")
+
+    populate()
+    site.prepare("html-only")
+    left = sorted(str(p.relative_to(tmp_path / "work")) for p in tmp_path.rglob("*.png"))
+    assert left == ["cache/cache_path/images/card.png", "cache/prompt_cards_cache_path/card.png"]
+    assert not (site.cache_dirs["CACHE_PATH"] / "ArticlesGenerator-Readers").exists()
+    assert not site.output.exists()
+    site.prepare("warm")
+    populate()
+    site.prepare("cold")
+    assert list(tmp_path.rglob("*.png")) == []
+    assert not site.output.exists()
+
+
+def test_a_whole_bench_run_measures_every_build(tmp_path):
+    from bench.runner import Bench
+    from tests.sitebuild import ROOT
+
+    bench = Bench(2, tmp_path, ROOT / "pelicanconf.py", runs=1, warmup=0, say=lambda line: None)
+    measurements = bench.run()
+    assert sorted(measurements) == sorted(report.ROW_ORDER)
+    for measurement in measurements.values():
+        assert [len(values) for values in measurement.values()] == [1, 1, 1]
+    assert "Edited for the benchmark, revision 0." in bench.edited.read_text(encoding="utf-8")
+    assert (bench.stock_warm.output / "bench-00001.html").exists()  # stock URLs
+    assert (bench.site.output / "bench-00001" / "index.html").exists()
