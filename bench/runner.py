@@ -61,9 +61,8 @@ def timed_run(command, cwd, log_path, timeout=3600):
 def cache_setting_keys(settings):
     """The settings that name a cache location, CACHE_PATH first."""
     keys = [key for key, value in settings.items() if isinstance(value, str)]
-    return sorted(
-        (key for key in keys if CACHE_SETTING.fullmatch(key)), key=lambda k: k != "CACHE_PATH"
-    )
+    found = [key for key in keys if CACHE_SETTING.fullmatch(key)]
+    return sorted(found, key=lambda key: (key != "CACHE_PATH", key))
 
 
 def pelican_content_caches(cache_path):
