@@ -222,3 +222,23 @@ def rollback(c):
         run_rollback()
     except PublishError as error:
         raise Exit(f"Not rolled back: {error}", code=1) from error
+
+
+@task(
+    help={
+        "sizes": "corpus sizes, comma-separated (default 100,1000)",
+        "large": "also N=4000 (checks the peak-RSS target)",
+        "runs": "timed runs per build; the median is reported (default 5)",
+        "json": "where to write the results (default bench/results/latest.json)",
+        "strict": "exit non-zero when a target fails",
+        "profile": "instead: cProfile our build at the largest size, top entries to a file",
+    }
+)
+def bench(c, sizes="100,1000", large=False, runs=5, json="", strict=False, profile=False):
+    """Time the build against stock Pelican and bare Markdown; check the speed targets."""
+    args = [f"--sizes {sizes}", f"--runs {int(runs)}"]
+    args += [f'--json "{json}"'] if json else []
+    args += [flag for flag, on in (("--large", large), ("--strict", strict)) if on]
+    args += ["--profile"] if profile else []
+    with c.cd(str(ROOT)):
+        c.run(f'"{PYTHON}" -m bench {" ".join(args)}', pty=False)

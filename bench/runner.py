@@ -1,0 +1,307 @@
+"""Timed whole-process builds: this site, stock Pelican and the Markdown floor.
+
+Every measurement is a fresh subprocess; its wall time comes from perf_counter around
+it and its peak RSS from os.wait4 (the largest resident set of the process and any
+children it waited for). Systems run interleaved, repetition by repetition, so the
+machine's noise falls on all of them alike and the ratios stay meaningful.
+"""
+
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.corpus import DEFAULT_SEED, article_slug, edit_article, write_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+# The files Pelican's content cache writes into CACHE_PATH (reader and generator layers).
+PELICAN_CACHE_FILE = re.compile(r"[A-Za-z]+Generator(-Readers)?")
+# Settings naming a cache location: Pelican's CACHE_PATH and any plugin's *_CACHE_PATH or
+# *_CACHE_DIR. The bench points each at its own scratch folder, so a cold build is cold.
+CACHE_SETTING = re.compile(r"CACHE_PATH|[A-Z0-9_]+_CACHE_(PATH|DIR)")
+
+
+class BenchError(RuntimeError):
+    """A build under measurement failed, or the bench could not set one up."""
+
+
+def timed_run(command, cwd, log_path, timeout=3600):
+    """Run `command` once; return (wall s, peak RSS KiB, CPU s). Raise if it fails.
+
+    CPU time (user + system, the process and the children it waited for) is far less
+    disturbed than wall time by other work on a busy machine; both are reported.
+    """
+    with open(log_path, "wb") as log:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                process.kill()
+                os.wait4(process.pid, 0)
+                raise BenchError(f"timed out after {timeout} s: {' '.join(command)}")
+            time.sleep(0.005)
+        seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        tail = Path(log_path).read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise BenchError(f"exit {process.returncode}: {' '.join(map(str, command))}\n{tail}")
+    return seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+
+
+def cache_setting_keys(settings):
+    """The settings that name a cache location, CACHE_PATH first."""
+    keys = [key for key, value in settings.items() if isinstance(value, str)]
+    found = [key for key in keys if CACHE_SETTING.fullmatch(key)]
+    return sorted(found, key=lambda key: (key != "CACHE_PATH", key))
+
+
+def pelican_content_caches(cache_path):
+    """Pelican's own content-cache files in CACHE_PATH (plugin caches are left alone)."""
+    path = Path(cache_path)
+    if not path.is_dir():
+        return []
+    return sorted(p for p in path.iterdir() if p.is_file() and PELICAN_CACHE_FILE.fullmatch(p.name))
+
+
+def markdown_config(settings):
+    """The MARKDOWN setting exactly as Pelican's MarkdownReader completes it."""
+    config = copy.deepcopy(settings["MARKDOWN"])
+    config.setdefault("extension_configs", {})
+    config.setdefault("extensions", [])
+    for extension in config["extension_configs"]:
+        if extension not in config["extensions"]:
+            config["extensions"].append(extension)
+    if "markdown.extensions.meta" not in config["extensions"]:
+        config["extensions"].append("markdown.extensions.meta")
+    return config
+
+
+def _reset(path):
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def read_site_settings(settings_file):
+    from pelican.settings import read_settings
+
+    return read_settings(str(settings_file))
+
+
+@dataclass
+class Site:
+    """(a) This site: our theme and plugins, the given (dev) settings file."""
+
+    settings_file: Path
+    corpus: Path
+    workdir: Path
+    name: str = "site"
+    scenarios: tuple = ("cold", "warm", "html-only")
+    cache_dirs: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        settings = read_site_settings(self.settings_file)
+        self.cache_dirs = {
+            key: self.workdir / "cache" / key.lower() for key in cache_setting_keys(settings)
+        }
+        self.output = self.workdir / "output"
+
+    def command(self, scenario):
+        command = [sys.executable, "-m", "sitetools.build", "--settings", str(self.settings_file)]
+        command += ["--content", str(self.corpus), "--output", str(self.output)]
+        for key, path in self.cache_dirs.items():
+            command += ["--set", f"{key}={json.dumps(str(path))}"]
+        return command
+
+    def prepare(self, scenario):
+        if scenario == "cold":
+            _reset(self.output)
+            for path in self.cache_dirs.values():
+                _reset(path)
+        elif scenario == "html-only":
+            # Images stay cached; Pelican's content cache and the output go.
+            _reset(self.output)
+            for path in pelican_content_caches(self.cache_dirs["CACHE_PATH"]):
+                path.unlink()
+
+
+STOCK_SETTINGS = """# Written by the benchmark: stock Pelican, its default theme, no plugins.
+SITENAME = "Benchmark"
+TIMEZONE = "UTC"
+PATH = {path!r}
+OUTPUT_PATH = {output!r}
+PLUGINS = []  # an empty list: None would load every installed namespace plugin
+CACHE_PATH = {cache!r}
+CACHE_CONTENT = {cache_on}
+LOAD_CONTENT_CACHE = {cache_on}
+"""
+# Stock Pelican's default MARKDOWN runs codehilite, which hands every ```prompts block to
+# Pygments: no lexer has that name, so Pygments scans its plugins and then guesses a
+# lexer by trying them all, about half of stock's build time on this corpus. That would
+# flatter us, so by default the stock build converts with the site's MARKDOWN setting:
+# both sides then do the same Markdown work and (a)/(b) compares Pelican + theme +
+# plugins with Pelican + notmyidea. `--stock-markdown pelican` keeps Pelican's default.
+STOCK_MARKDOWN = """# The site's Markdown configuration (see bench/runner.py: STOCK_MARKDOWN).
+MARKDOWN = {markdown!r}
+"""
+
+
+@dataclass
+class Stock:
+    """(b) Stock Pelican 4.12, notmyidea, no plugins; content cache only when warm."""
+
+    corpus: Path
+    workdir: Path
+    markdown: dict | None = None  # None: Pelican's default MARKDOWN (codehilite)
+    name: str = "stock"
+    scenarios: tuple = ("cold", "warm")
+
+    def __post_init__(self):
+        self.output = self.workdir / "output"
+        self.cache = self.workdir / "cache"
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.settings = {}
+        for scenario, cache_on in (("cold", False), ("warm", True)):
+            path = self.workdir / f"stock-{scenario}.py"
+            text = STOCK_SETTINGS.format(
+                path=str(self.corpus),
+                output=str(self.output),
+                cache=str(self.cache),
+                cache_on=cache_on,
+            )
+            if self.markdown is not None:
+                text += STOCK_MARKDOWN.format(markdown=self.markdown)
+            path.write_text(text, encoding="utf-8")
+            self.settings[scenario] = path
+
+    def command(self, scenario):
+        return [sys.executable, "-m", "pelican", "--settings", str(self.settings[scenario])]
+
+    def prepare(self, scenario):
+        if scenario == "cold":
+            _reset(self.output)
+            _reset(self.cache)
+
+
+@dataclass
+class Floor:
+    """(c) Python-Markdown alone, configured like the site's reader."""
+
+    corpus: Path
+    config: dict
+    name: str = "floor"
+    scenarios: tuple = ("convert",)
+
+    def command(self, scenario):
+        config = json.dumps(self.config)
+        return [sys.executable, "-m", "bench.floor", str(self.corpus), "--markdown", config]
+
+    def prepare(self, scenario):
+        pass
+
+
+def _snapshot(path):
+    path = Path(path)
+    if not path.exists():
+        return {}
+    return {str(p): p.stat().st_mtime_ns for p in path.rglob("*") if p.is_file()}
+
+
+class Bench:
+    """Measure the three systems on one corpus size; collect into `measurements`."""
+
+    def __init__(
+        self,
+        n,
+        workdir,
+        settings_file,
+        runs=5,
+        warmup=1,
+        seed=DEFAULT_SEED,
+        say=print,
+        stock_markdown="site",
+    ):
+        self.n, self.runs, self.warmup, self.say = n, runs, warmup, say
+        self.workdir = Path(workdir) / f"n{n}"
+        _reset(self.workdir)
+        self.corpus = self.workdir / "corpus"
+        write_corpus(self.corpus, n, seed)
+        self.edited = self.corpus / f"{article_slug(n // 2)}.md"
+        settings_file = Path(settings_file).resolve()
+        settings = read_site_settings(settings_file)
+        self.site = Site(settings_file, self.corpus, self.workdir / "site")
+        markdown = copy.deepcopy(settings["MARKDOWN"]) if stock_markdown == "site" else None
+        # Two stock set-ups: the cold one never caches, the warm one keeps its cache.
+        self.stock_cold = Stock(self.corpus, self.workdir / "stock-cold", markdown)
+        self.stock_warm = Stock(self.corpus, self.workdir / "stock-warm", markdown)
+        self.floor = Floor(self.corpus, markdown_config(settings))
+        self.logs = self.workdir / "logs"
+        self.logs.mkdir()
+        self.measurements = {}
+
+    def measure(self, system, scenario, record):
+        system.prepare(scenario)
+        log = self.logs / f"{system.name}-{scenario}.log"
+        seconds, rss_kb, cpu = timed_run(system.command(scenario), ROOT, log)
+        if record:
+            entry = self.measurements.setdefault(
+                (system.name, scenario), {"seconds": [], "cpu_seconds": [], "rss_kb": []}
+            )
+            entry["seconds"].append(seconds)
+            entry["cpu_seconds"].append(cpu)
+            entry["rss_kb"].append(rss_kb)
+        tag = "" if record else " (warm-up)"
+        self.say(
+            f"  N={self.n} {system.name:5} {scenario:9} {seconds:7.2f} s wall"
+            f" {cpu:7.2f} s CPU {rss_kb / 1024:6.0f} MB{tag}"
+        )
+
+    def run(self):
+        """Each repetition measures every build once, in the same order; the first
+        `warmup` repetitions are not recorded. Every (a) build has the same noise
+        around it as the (b) and (c) builds it is divided by."""
+        repo_cache = _snapshot(ROOT / ".cache")
+        self.stock_warm.prepare("cold")
+        timed_run(self.stock_warm.command("warm"), ROOT, self.logs / "stock-prime.log")
+        for repetition in range(self.warmup + self.runs):
+            record = repetition >= self.warmup
+            self.measure(self.site, "cold", record)
+            if repetition == 0 and _snapshot(ROOT / ".cache") != repo_cache:
+                self.say(
+                    "  warning: the build wrote into the repository's .cache/ although every "
+                    "*CACHE_PATH/*CACHE_DIR setting was redirected: cold runs may not be cold"
+                )
+            # HTML-only: output and content cache gone, the cold build's images kept.
+            self.measure(self.site, "html-only", record)
+            # Warm: one article edited since the last build, every cache kept.
+            edit_article(self.edited, repetition)
+            self.measure(self.site, "warm", record)
+            self.measure(self.stock_cold, "cold", record)
+            self.measure(self.stock_warm, "warm", record)
+            self.measure(self.floor, "convert", record)
+        return self.measurements
+
+
+def machine():
+    import platform
+
+    import jinja2
+    import markdown
+    import pelican
+
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "pelican": pelican.__version__,
+        "markdown": markdown.__version__,
+        "jinja2": jinja2.__version__,
+    }
