@@ -260,6 +260,20 @@ def check_value(key, value):
             + " or leave the line out (published)"
         )
         return [(f'unknown Status "{value}"', fix)]
+    if key in ("Tags", "Category") and value:
+        # Pelican makes each tag's and category's address from its letters and digits:
+        # one with none would be published at /tag//, clashing with every other such tag.
+        names = value.split(",") if key == "Tags" else [value]
+        example = "trust" if key == "Tags" else "Relationships"
+        return [
+            (
+                f'the {key.lower().rstrip("s")} "{name.strip()}" has no letters or digits, '
+                "so it would have no address",
+                f'use words, e.g. "{key}: {example}"',
+            )
+            for name in names
+            if name.strip() and not re.search(r"[^\W_]", name)
+        ]
     return []
 
 

@@ -166,6 +166,13 @@ EXPECTED = {
             '"- gentle | trust | What made you smile today?"',
         ),
     ],
+    "tag-without-letters.md": [
+        (
+            4,
+            'the tag "<&>" has no letters or digits, so it would have no address — '
+            'use words, e.g. "Tags: trust"',
+        ),
+    ],
     "pages/page-without-title.md": [
         (1, 'missing "Title" — add a line "Title: Why we fight about the dishes" to the header'),
     ],
