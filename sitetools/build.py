@@ -18,6 +18,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def build_command(output, settings="pelicanconf.py", content=None, extra=()):
+    """The command line of one build into `output`, with its caches beside it.
+
+    What the tests, the browser suite and the local server run: a fresh process each
+    time, as `invoke build` does.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "sitetools.build",
+        "--settings",
+        str(ROOT / settings),
+        "--output",
+        str(output),
+        "--set",
+        f'CACHE_PATH="{Path(output).parent / "cache"}"',
+        *extra,
+    ]
+    if content:
+        command += ["--content", str(content)]
+    return command
+
+
 def parse_overrides(pairs):
     """Turn ["KEY=json-or-text", ...] into a settings dict."""
     overrides = {}

@@ -8,11 +8,12 @@ origin: start the server on a free port first, then build with SITE_URL pointing
 import functools
 import os
 import subprocess
-import sys
 import threading
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from sitetools.build import build_command
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_FOUND_PAGE = "404.html"
@@ -60,18 +61,6 @@ def build_for(site_url, output, settings="publishconf.py", content=None):
     PLACEHOLDER practice values are allowed: this build is for looking at, never deployed
     (refusing placeholders is the publish build's job).
     """
-    command = [
-        sys.executable,
-        "-m",
-        "sitetools.build",
-        "--settings",
-        str(ROOT / settings),
-        "--output",
-        str(output),
-        "--set",
-        f'CACHE_PATH="{Path(output).parent / "cache"}"',
-    ]
-    if content:
-        command += ["--content", str(content)]
+    command = build_command(output, settings, content)
     env = {**os.environ, "SITE_URL": site_url, "SITE_ALLOW_PLACEHOLDERS": "1"}
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)

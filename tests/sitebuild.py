@@ -3,10 +3,11 @@
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from bs4 import BeautifulSoup
+
+from sitetools.build import build_command
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -16,22 +17,8 @@ SEED = FIXTURES / "the-ingredients.seed.txt"
 
 def run_build(output, settings="pelicanconf.py", content=None, env=None, extra=()):
     """Build the site the way `invoke build` does; return the CompletedProcess."""
-    command = [
-        sys.executable,
-        "-m",
-        "sitetools.build",
-        "--settings",
-        str(ROOT / settings),
-        "--output",
-        str(output),
-        "--set",
-        f'CACHE_PATH="{Path(output).parent / "cache"}"',
-        *extra,
-    ]
-    if content:
-        command += ["--content", str(content)]
     return subprocess.run(
-        command,
+        build_command(output, settings, content, extra),
         cwd=ROOT,
         capture_output=True,
         text=True,
