@@ -75,7 +75,12 @@ def preview(c, port=PORT):
     """Build with the publish settings (SITE_URL defaults to localhost) and serve it."""
     import os
 
-    env = {"SITE_URL": os.environ.get("SITE_URL", f"http://localhost:{port}")}
+    # A preview is only ever looked at here, never deployed: PLACEHOLDER practice
+    # settings are let through (with the loud warning) so it works before they are filled.
+    env = {
+        "SITE_URL": os.environ.get("SITE_URL", f"http://localhost:{port}"),
+        "SITE_ALLOW_PLACEHOLDERS": os.environ.get("SITE_ALLOW_PLACEHOLDERS", "1"),
+    }
     with c.cd(str(ROOT)):
         c.run(_build_command("publishconf.py"), env=env)
     serve(c, port=port)
