@@ -430,6 +430,15 @@ def test_publish_copies_only_changed_bytes(tmp_path):
     assert target.stat().st_mtime_ns == source.stat().st_mtime_ns
 
 
+def test_publish_gives_the_output_the_usual_mode_not_the_caches(tmp_path):
+    source, target, usual = tmp_path / "a.png", tmp_path / "out" / "b.png", tmp_path / "c"
+    rerender(source, b"png")
+    source.chmod(0o600)  # what tempfile.mkstemp gives the cached images
+    usual.write_bytes(b"")
+    assert imagecache.publish(source, target) is True
+    assert target.stat().st_mode == usual.stat().st_mode
+
+
 def test_publish_leaves_the_same_bytes_alone_and_adopts_the_time(tmp_path):
     source, target = tmp_path / "a.png", tmp_path / "b.png"
     rerender(source, b"same")

@@ -141,7 +141,8 @@ def publish(source, destination):
             os.utime(destination, ns=(have.st_atime_ns, have.st_mtime_ns))
             return False
     destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source, destination)
+    shutil.copyfile(source, destination)  # not copy2: the output keeps its usual mode
+    os.utime(destination, ns=(have.st_atime_ns, have.st_mtime_ns))
     return True
 
 
