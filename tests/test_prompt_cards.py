@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import multiprocessing
 import os
 import time
 
@@ -398,6 +399,18 @@ def test_parallel_rendering_gives_the_same_images(tmp_path):
     for spec in specs:
         serial = imagecache.cached_path(tmp_path / "serial", spec).read_bytes()
         assert imagecache.cached_path(tmp_path / "parallel", spec).read_bytes() == serial
+
+
+def test_a_rendering_nobody_waits_for_is_stopped(tmp_path):
+    """A build that fails before write_images: its workers end, no pool is left over."""
+    before = set(multiprocessing.active_children())
+    specs = [render.CardSpec(text=f"Card {n}?") for n in range(8)]
+    rendering = imagecache.start_rendering(specs, tmp_path, workers=2)
+    workers = set(multiprocessing.active_children()) - before
+    assert len(workers) == 2
+    imagecache.stop_abandoned()
+    assert rendering.pool is None
+    assert not any(worker.is_alive() for worker in workers)
 
 
 @pytest.mark.parametrize(

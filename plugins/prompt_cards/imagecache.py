@@ -8,6 +8,7 @@ Rendering can run in the background (`start_rendering(...)`, later `.wait()`), i
 worker processes, so the build writes its pages while the images are drawn.
 """
 
+import atexit
 import logging
 import math
 import multiprocessing
@@ -75,6 +76,10 @@ def chunks(items, workers):
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
+# Renderings started and not yet waited for: a build that failed in between.
+_ABANDONED = set()
+
+
 class Rendering:
     """Missing images being rendered; `wait()` returns the keys rendered this time."""
 
@@ -83,11 +88,20 @@ class Rendering:
         self.count = worker_count(workers, len(missing))
         self.pool = self.result = None
         if self.count > 1:
+            stop_abandoned()
             # fork: the children inherit the loaded plugin (it is not importable by name).
-            # A Pool's workers are daemons: a build that fails meanwhile ends them at exit.
             self.pool = multiprocessing.get_context("fork").Pool(self.count)
             tasks = [(chunk, cache_dir) for chunk in chunks(list(missing.values()), self.count)]
             self.result = self.pool.starmap_async(_render_chunk, tasks, chunksize=1)
+            _ABANDONED.add(self)
+
+    def stop(self):
+        """End the worker processes (at once, if they are still rendering)."""
+        _ABANDONED.discard(self)
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
 
     def wait(self):
         if self.pool is not None:
@@ -95,9 +109,7 @@ class Rendering:
                 self.result.get()
                 self.pool.close()
             finally:
-                self.pool.terminate()
-                self.pool.join()
-            self.pool = None
+                self.stop()
         elif self.result is None:
             self.result = _render_chunk(list(self.missing.values()), self.cache_dir)
         if self.missing:
@@ -107,6 +119,13 @@ class Rendering:
                 self.count,
             )
         return set(self.missing)
+
+
+@atexit.register
+def stop_abandoned():
+    """Stop the workers of a build that failed before it waited for its images."""
+    while _ABANDONED:
+        _ABANDONED.pop().stop()
 
 
 def start_rendering(specs, cache_dir, workers=0):
