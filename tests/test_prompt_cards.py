@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import multiprocessing
 import os
 import time
 
@@ -332,6 +333,38 @@ def test_render_card_is_a_1200x630_png_in_the_palette(spec):
     assert hex_at(*rgb.getpixel((52, 315))) == spec.palette.accent
 
 
+def test_render_card_draws_only_the_palette_and_its_text_shades():
+    palette = render.Palette()
+    spec = render.CardSpec(text="Who taught you to love?", eyebrow="Deeper · care", palette=palette)
+    image = Image.open(io.BytesIO(render.png_bytes(render.render_card(spec))))
+    assert image.mode == "P"
+    used = {colour for _, colour in image.convert("RGB").getcolors()}
+    hexes = {"#{:02x}{:02x}{:02x}".format(*colour) for colour in used}
+    assert {palette.bg, palette.surface, palette.border, palette.accent, palette.text} <= hexes
+    mix = render._mix
+    surface = render._rgb(palette.surface)
+    shades = {
+        mix(surface, render._rgb(getattr(palette, ink)), step / render.TEXT_SHADES)
+        for ink in render.TEXT_COLOURS
+        for step in range(render.TEXT_SHADES + 1)
+    }
+    assert used <= shades | {render._rgb(c) for c in vars(palette).values()}
+
+
+def test_rendering_a_card_leaves_the_shared_background_untouched():
+    first = render.CardSpec(text="First card?", footer="A site", intensity=(1, 3))
+    second = render.CardSpec(text="Second card, longer text?", footer="A site", intensity=(3, 3))
+    before = render.png_bytes(render.render_card(first))
+    render.render_card(second)
+    assert render.png_bytes(render.render_card(first)) == before
+
+
+def test_cache_key_is_computed_once_per_spec():
+    spec = render.CardSpec(text="What do you need?")
+    assert spec.key() is spec.key()
+    assert spec == render.CardSpec(text="What do you need?")
+
+
 def test_cache_key_changes_with_what_the_image_shows():
     base = render.CardSpec(text="What do you need?", eyebrow="Gentle · trust")
     assert base.key() == render.CardSpec(text="What do you need?", eyebrow="Gentle · trust").key()
@@ -368,6 +401,18 @@ def test_parallel_rendering_gives_the_same_images(tmp_path):
         assert imagecache.cached_path(tmp_path / "parallel", spec).read_bytes() == serial
 
 
+def test_a_rendering_nobody_waits_for_is_stopped(tmp_path):
+    """A build that fails before write_images: its workers end, no pool is left over."""
+    before = set(multiprocessing.active_children())
+    specs = [render.CardSpec(text=f"Card {n}?") for n in range(8)]
+    rendering = imagecache.start_rendering(specs, tmp_path, workers=2)
+    workers = set(multiprocessing.active_children()) - before
+    assert len(workers) == 2
+    imagecache.stop_abandoned()
+    assert rendering.pool is None
+    assert not any(worker.is_alive() for worker in workers)
+
+
 @pytest.mark.parametrize(
     ("setting", "missing", "expected"),
     [(0, 0, 1), (0, 3, 1), (0, 40, min(2, os.cpu_count() or 1)), (1, 40, 1), (4, 5, 4)],
@@ -376,15 +421,71 @@ def test_worker_count(setting, missing, expected):
     assert imagecache.worker_count(setting, missing) == expected
 
 
+def rerender(path, data):
+    """What the cache does to an image: a new file, never the old one rewritten."""
+    stamp = path.stat().st_mtime_ns + 10**9 if path.exists() else None
+    fresh = path.with_suffix(".tmp")
+    fresh.write_bytes(data)
+    if stamp:
+        os.utime(fresh, ns=(stamp, stamp))
+    fresh.replace(path)
+
+
 def test_publish_copies_only_changed_bytes(tmp_path):
     source = tmp_path / "a.png"
-    source.write_bytes(b"one")
+    rerender(source, b"one")
     target = tmp_path / "out" / "b.png"
     assert imagecache.publish(source, target) is True
     assert imagecache.publish(source, target) is False
-    source.write_bytes(b"two")
+    rerender(source, b"two")
     assert imagecache.publish(source, target) is True
     assert target.read_bytes() == b"two"
+    assert target.stat().st_mtime_ns == source.stat().st_mtime_ns
+
+
+def test_publish_gives_the_output_the_usual_mode_not_the_caches(tmp_path):
+    source, target, usual = tmp_path / "a.png", tmp_path / "out" / "b.png", tmp_path / "c"
+    rerender(source, b"png")
+    source.chmod(0o600)  # what tempfile.mkstemp gives the cached images
+    usual.write_bytes(b"")
+    assert imagecache.publish(source, target) is True
+    assert target.stat().st_mode == usual.stat().st_mode
+
+
+def test_publish_leaves_the_same_bytes_alone_and_adopts_the_time(tmp_path):
+    source, target = tmp_path / "a.png", tmp_path / "b.png"
+    rerender(source, b"same")
+    target.write_bytes(b"same")
+    os.utime(target, ns=(0, 0))
+    assert imagecache.publish(source, target) is False
+    assert target.stat().st_mtime_ns == source.stat().st_mtime_ns
+
+
+def test_publish_trusts_size_and_time_without_reading(tmp_path):
+    source, target = tmp_path / "a.png", tmp_path / "b.png"
+    rerender(source, b"new")
+    target.write_bytes(b"old")
+    stamp = source.stat().st_mtime_ns
+    os.utime(target, ns=(stamp, stamp))
+    assert imagecache.publish(source, target) is False
+    assert target.read_bytes() == b"old"
+
+
+def test_missing_specs_lists_each_uncached_image_once(tmp_path):
+    cached, new = render.CardSpec(text="Cached?"), render.CardSpec(text="New?")
+    imagecache.cached_path(tmp_path, cached).write_bytes(b"png")
+    missing = imagecache.missing_specs([cached, new, render.CardSpec(text="New?")], tmp_path)
+    assert missing == {new.key(): new}
+
+
+@pytest.mark.parametrize(
+    ("count", "workers", "sizes"),
+    [(0, 2, []), (5, 2, [1] * 5), (80, 2, [10] * 8), (1000, 2, [32] * 31 + [8])],
+)
+def test_chunks_cover_every_item_in_order(count, workers, sizes):
+    parts = imagecache.chunks(list(range(count)), workers)
+    assert [len(part) for part in parts] == sizes
+    assert [item for part in parts for item in part] == list(range(count))
 
 
 def test_prune_keeps_used_and_recent_images(tmp_path):
@@ -395,6 +496,14 @@ def test_prune_keeps_used_and_recent_images(tmp_path):
     os.utime(tmp_path / "used.png", (old, old))
     assert imagecache.prune(tmp_path, {"used"}, 30) == ["old.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["recent.png", "used.png"]
+
+
+def test_prune_removes_files_an_interrupted_build_left(tmp_path):
+    for name in ("left.tmp", "writing.tmp"):
+        (tmp_path / name).write_bytes(b"x")
+    old = time.time() - 40 * 86400
+    os.utime(tmp_path / "left.tmp", (old, old))
+    assert imagecache.prune(tmp_path, set(), 30) == ["left.tmp"]
 
 
 # ---- deck ----

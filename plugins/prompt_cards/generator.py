@@ -230,6 +230,7 @@ class PromptCardsGenerator(Generator):
         articles = [*self.context.get("articles", []), *self.context.get("hidden_articles", [])]
         self.cards = [c for a in articles for c in getattr(a, "prompt_cards", []) if c.url]
         self.context["prompt_cards"] = self.cards
+        self.rendering = self.start_images()  # drawn while the other generators write
 
     def generate_output(self, writer):
         self.write_images()
@@ -251,15 +252,26 @@ class PromptCardsGenerator(Generator):
                 jobs.append((title_spec(article, self.settings, palette), image["url"]))
         return jobs
 
-    def write_images(self):
+    def start_images(self):
+        """Begin rendering the missing images in the background; note where each goes."""
         jobs = self.image_jobs()
-        cache = Path(self.settings["PROMPT_CARDS_CACHE_PATH"])
-        imagecache.ensure_rendered(
-            [spec for spec, _ in jobs], cache, self.settings["PROMPT_CARDS_WORKERS"]
+        self.image_outputs = [(spec.key(), url) for spec, url in jobs]
+        return imagecache.start_rendering(
+            [spec for spec, _ in jobs],
+            self.settings["PROMPT_CARDS_CACHE_PATH"],
+            self.settings["PROMPT_CARDS_WORKERS"],
         )
-        for spec, url in jobs:
-            imagecache.publish(imagecache.cached_path(cache, spec), Path(self.output_path) / url)
-        keep = {spec.key() for spec, _ in jobs}
+
+    def write_images(self):
+        """Wait for the rendering, then copy each image into the output if it changed."""
+        rendering = getattr(self, "rendering", None) or self.start_images()
+        self.rendering = None
+        rendering.wait()
+        cache = Path(self.settings["PROMPT_CARDS_CACHE_PATH"])
+        output = Path(self.output_path)
+        for key, url in self.image_outputs:
+            imagecache.publish(cache / f"{key}.png", output / url)
+        keep = {key for key, _ in self.image_outputs}
         imagecache.prune(cache, keep, self.settings["PROMPT_CARDS_CACHE_DAYS"])
 
     # -- pages --

@@ -1,17 +1,21 @@
 """A folder of rendered images named by the hash of what they show.
 
 An image is rendered only when no file with its key exists, so an unchanged card is
-never drawn twice; images then go into the output by copy (only when the bytes differ,
-which keeps rsync deploys small).
+never drawn twice; images then go into the output by copy, only when missing or changed
+(which keeps rsync deploys small and a build with every image cached nearly free).
+
+Rendering can run in the background (`start_rendering(...)`, later `.wait()`), in
+worker processes, so the build writes its pages while the images are drawn.
 """
 
+import atexit
 import logging
+import math
 import multiprocessing
 import os
 import shutil
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .render import png_bytes, render_card
@@ -21,6 +25,9 @@ logger = logging.getLogger(__name__)
 # Below this many missing images, starting worker processes costs more than it saves
 # (measured on 2 cores: 4 images 0.16 s serial, 0.09 s on 2; 40 images 1.5 s vs 0.86 s).
 PARALLEL_THRESHOLD = 4
+# Images per task sent to a worker: enough to make inter-process traffic negligible,
+# few enough that the workers finish together.
+MAX_CHUNK = 32
 
 
 def cached_path(cache_dir, spec):
@@ -38,6 +45,12 @@ def _render_to(spec, target):
     return str(target)
 
 
+def _render_chunk(specs, cache_dir):
+    for spec in specs:
+        _render_to(spec, cached_path(cache_dir, spec))
+    return len(specs)
+
+
 def worker_count(setting, missing):
     """How many processes to render `missing` images with (0 = up to 2 cores)."""
     if missing < PARALLEL_THRESHOLD:
@@ -46,51 +59,121 @@ def worker_count(setting, missing):
     return max(1, min(wanted, missing))
 
 
-def ensure_rendered(specs, cache_dir, workers=0):
-    """Render every spec with no cached image; return the keys rendered this time."""
-    cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
+def missing_specs(specs, cache_dir):
+    """{key: spec} for every distinct image with no file in the cache yet."""
+    present = {name[:-4] for name in os.listdir(cache_dir) if name.endswith(".png")}
     missing = {}
     for spec in specs:
-        target = cached_path(cache_dir, spec)
-        if not target.exists():
-            missing[target] = spec
-    count = worker_count(workers, len(missing))
-    if count > 1:
-        # fork: the children inherit the loaded plugin (it is not importable by name).
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-            list(pool.map(_render_to, missing.values(), missing.keys()))
-    else:
-        for target, spec in missing.items():
-            _render_to(spec, target)
-    if missing:
-        logger.info("prompt_cards: rendered %d image(s) with %d process(es)", len(missing), count)
-    return {target.stem for target in missing}
+        key = spec.key()
+        if key not in present:
+            missing.setdefault(key, spec)
+    return missing
+
+
+def chunks(items, workers):
+    """`items` in consecutive lists: about four per worker, at most MAX_CHUNK long."""
+    size = max(1, min(MAX_CHUNK, math.ceil(len(items) / (4 * workers))))
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+# Renderings started and not yet waited for: a build that failed in between.
+_ABANDONED = set()
+
+
+class Rendering:
+    """Missing images being rendered; `wait()` returns the keys rendered this time."""
+
+    def __init__(self, missing, cache_dir, workers):
+        self.missing, self.cache_dir = missing, cache_dir
+        self.count = worker_count(workers, len(missing))
+        self.pool = self.result = None
+        if self.count > 1:
+            stop_abandoned()
+            # fork: the children inherit the loaded plugin (it is not importable by name).
+            self.pool = multiprocessing.get_context("fork").Pool(self.count)
+            tasks = [(chunk, cache_dir) for chunk in chunks(list(missing.values()), self.count)]
+            self.result = self.pool.starmap_async(_render_chunk, tasks, chunksize=1)
+            _ABANDONED.add(self)
+
+    def stop(self):
+        """End the worker processes (at once, if they are still rendering)."""
+        _ABANDONED.discard(self)
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+    def wait(self):
+        if self.pool is not None:
+            try:
+                self.result.get()
+                self.pool.close()
+            finally:
+                self.stop()
+        elif self.result is None:
+            self.result = _render_chunk(list(self.missing.values()), self.cache_dir)
+        if self.missing:
+            logger.info(
+                "prompt_cards: rendered %d image(s) with %d process(es)",
+                len(self.missing),
+                self.count,
+            )
+        return set(self.missing)
+
+
+@atexit.register
+def stop_abandoned():
+    """Stop the workers of a build that failed before it waited for its images."""
+    while _ABANDONED:
+        _ABANDONED.pop().stop()
+
+
+def start_rendering(specs, cache_dir, workers=0):
+    """Begin rendering every spec with no cached image (in worker processes when it pays)."""
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    return Rendering(missing_specs(specs, cache_dir), cache_dir, workers)
+
+
+def ensure_rendered(specs, cache_dir, workers=0):
+    """Render every spec with no cached image; return the keys rendered this time."""
+    return start_rendering(specs, cache_dir, workers).wait()
 
 
 def publish(source, destination):
-    """Copy source to destination unless it already holds the same bytes."""
+    """Copy source to destination unless it is already there; True when copied.
+
+    A copy keeps the source's modification time, and a cached image is never rewritten
+    in place (a new rendering is a new file), so the same size and time mean the same
+    image without reading either file. Same bytes with another time: only the time is set.
+    """
     source, destination = Path(source), Path(destination)
-    if (
-        destination.exists()
-        and destination.stat().st_size == source.stat().st_size
-        and destination.read_bytes() == source.read_bytes()
-    ):
-        return False
+    have = source.stat()
+    try:
+        there = destination.stat()
+    except FileNotFoundError:
+        there = None
+    if there is not None and there.st_size == have.st_size:
+        if there.st_mtime_ns == have.st_mtime_ns:
+            return False
+        if destination.read_bytes() == source.read_bytes():
+            os.utime(destination, ns=(have.st_atime_ns, have.st_mtime_ns))
+            return False
     destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, destination)
+    shutil.copyfile(source, destination)  # not copy2: the output keeps its usual mode
+    os.utime(destination, ns=(have.st_atime_ns, have.st_mtime_ns))
     return True
 
 
 def prune(cache_dir, keep, max_age_days, now=None):
-    """Delete cached images not in `keep` (keys) and older than max_age_days."""
+    """Delete cached images not in `keep` (keys) and older than max_age_days, and any
+    half-written file left by an interrupted build."""
     cache_dir = Path(cache_dir)
     if not cache_dir.is_dir():
         return []
     cutoff = (now if now is not None else time.time()) - max_age_days * 86400
     removed = []
-    for path in cache_dir.glob("*.png"):
+    for path in [*cache_dir.glob("*.png"), *cache_dir.glob("*.tmp")]:
         if path.stem not in keep and path.stat().st_mtime < cutoff:
             path.unlink()
             removed.append(path.name)
