@@ -50,7 +50,7 @@ def mtimes(folder):
 class Site:
     """A content folder and theme of our own, built incrementally and from clean."""
 
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, search=False):
         self.root = tmp_path
         self.content = tmp_path / "content"
         shutil.copytree(ROOT / "content", self.content)
@@ -61,7 +61,7 @@ class Site:
         shutil.copytree(ROOT / "theme", self.theme)
         self.images = tmp_path / "image-cache"  # shared: images are not under test here
         self.extra = [
-            *NO_SEARCH,
+            *(() if search else NO_SEARCH),
             "--set",
             f"THEME={json.dumps(str(self.theme))}",
             "--set",
@@ -242,3 +242,17 @@ def test_the_speed_settings_change_no_output(tmp_path):
         *("--set", f"JINJA_ENVIRONMENT={json.dumps({**jinja, 'auto_reload': True})}"),
     ]
     assert_same_site(fast, site.clean(), "speed settings")
+
+
+def test_the_search_index_is_kept_only_while_no_page_changed(tmp_path):
+    site = Site(tmp_path, search=True)
+    output = site.incremental()
+    bundle = mtimes(output / "pagefind")
+    assert bundle
+    assert mtimes(site.incremental() / "pagefind") == bundle  # nothing changed: kept
+    for step in (body_edit, deleted_article):
+        step(site)
+        output = site.incremental()
+        assert mtimes(output / "pagefind") != bundle, step.__name__
+        assert_same_site(output, site.clean(), step.__name__)  # the index included
+        bundle = mtimes(output / "pagefind")

@@ -98,18 +98,23 @@ class Build:
             self.writer = IncrementalWriter(writer, self.code, self.previous)
         return self.writer
 
-    def finish(self):
+    def written(self):
+        """Every page is written: remove the stale ones (before Pagefind reads the site)."""
         if self.writer is None:
             return
         written = self.writer._writer._written_files
         removed = remove_stale(self.output_path, self.previous, self.writer.pages, written)
-        save_state(self.state_path, {self.output_path: self.writer.pages})
         logger.info(
             "incremental_output: %d page(s) rendered, %d unchanged, %d stale removed",
             self.writer.rendered,
             self.writer.skipped,
             len(removed),
         )
+
+    def finish(self):
+        """The build succeeded: record its pages."""
+        if self.writer is not None:
+            save_state(self.state_path, {self.output_path: self.writer.pages})
 
 
 def remove_stale(output_path, previous, current, written):
@@ -140,15 +145,18 @@ def start(generators):
     first = generators[0]
     record_body_reads()
     _build = build = Build(first.settings, first.output_path)
-    for generator in generators:
-        generate_output = getattr(generator, "generate_output", None)
-        if generate_output is not None:
-            generator.generate_output = _wrapped(generate_output, build)
+    writing = [g for g in generators if getattr(g, "generate_output", None) is not None]
+    for generator in writing:
+        last = generator is writing[-1]
+        generator.generate_output = _wrapped(generator.generate_output, build, last)
 
 
-def _wrapped(generate_output, build):
+def _wrapped(generate_output, build, last):
     def wrapped(writer):
-        return generate_output(build.wrap(writer))
+        result = generate_output(build.wrap(writer))
+        if last:
+            build.written()
+        return result
 
     return wrapped
 
@@ -167,6 +175,7 @@ def register():
     # hands its writer to each generator's generate_output, which we wrap (whatever
     # writer class a plugin chose, e.g. feed_text's, stays underneath).
     signals.all_generators_finalized.connect(start)
-    # finalized: every page is written; record them. After strict_build, which raises
-    # on logged errors first, so a failed build records nothing.
+    # finalized: the build is done; record its pages. After strict_build, which raises
+    # on logged errors first, so a failed build records nothing. (Stale pages are
+    # removed earlier, after the last generator wrote, so Pagefind never sees them.)
     signals.finalized.connect(finish)
