@@ -21,7 +21,7 @@ import types
 from pathlib import PurePath
 
 from markupsafe import Markup
-from pelican.contents import Content
+from pelican.contents import Content, Static
 from pelican.paginator import Page, Paginator
 from pelican.urlwrappers import URLWrapper
 from pelican.utils import DateFormatter
@@ -205,8 +205,11 @@ class Encoder:
             for name, value in sorted(vars(obj).items())
             if name not in SHARED_ATTRIBUTES and name not in self.unrendered
         }
-        for name in CONTENT_PROPERTIES:
-            attributes[f"@{name}"] = getattr(obj, name, None)
+        for name in CONTENT_PROPERTIES if not isinstance(obj, Static) else ("url", "save_as"):
+            try:
+                attributes[f"@{name}"] = getattr(obj, name, None)
+            except Exception as error:  # whatever it is, the page is rendered
+                raise Unfingerprintable(f"{content_ref(obj)}.{name}: {error!r}") from error
         encoding, refers_to = self.encode_with_refs(attributes)
         fingerprint = digest(f"{type(obj).__qualname__}({encoding})")
         self._own[id(obj)] = (obj, fingerprint, refers_to)

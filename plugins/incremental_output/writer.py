@@ -164,6 +164,9 @@ class IncrementalWriter:
         except Unfingerprintable as error:
             logger.debug("incremental_output: rendering %s: %s", name, error)
             return None
+        except Exception as error:  # noqa: BLE001 - a value breaks when read: render the page
+            logger.debug("incremental_output: rendering %s: %r", name, error)
+            return None
         parts = [self._site_code, templates, site, repr(template.name), repr(name), encoding]
         return digest("\0".join([*parts, *map(repr, sorted(extra.values()))]))
 
