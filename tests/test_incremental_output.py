@@ -256,3 +256,22 @@ def test_the_search_index_is_kept_only_while_no_page_changed(tmp_path):
         assert mtimes(output / "pagefind") != bundle, step.__name__
         assert_same_site(output, site.clean(), step.__name__)  # the index included
         bundle = mtimes(output / "pagefind")
+
+
+def test_a_function_is_fingerprinted_with_what_it_closes_over():
+    def make(value):
+        def function():
+            return value
+
+        return function
+
+    encoder = Encoder()
+    assert encoder.encode(make("a")) == Encoder().encode(make("a"))
+    assert encoder.encode(make("a")) != encoder.encode(make("b"))
+
+
+def test_a_value_containing_itself_cannot_be_fingerprinted():
+    loop = []
+    loop.append(loop)
+    with pytest.raises(Unfingerprintable):
+        Encoder().encode(loop)

@@ -98,6 +98,7 @@ class Encoder:
         self._objects = {}  # id -> content object, for every content object met
         self._ref_memo = {}  # id -> content_ref() of that object
         self._refs = set()  # content objects met by the encode() running now
+        self._open = set()  # ids of the values being encoded (a cycle would never end)
 
     def contents(self):
         """Every content object met so far."""
@@ -129,12 +130,16 @@ class Encoder:
         if remembered is not None and remembered[0] is value:
             self._refs |= remembered[2]
             return remembered[1]
+        if id(value) in self._open:
+            raise Unfingerprintable(f"a {type(value).__qualname__} that contains itself")
+        self._open.add(id(value))
         outer, self._refs = self._refs, set()
         try:
             encoding = self._encode_new(value)
             inner = frozenset(self._refs)
         finally:
             self._refs = outer | self._refs
+            self._open.discard(id(value))
         if not isinstance(value, SCALARS):
             self._memo[id(value)] = (value, encoding, inner)
         return encoding
@@ -172,6 +177,11 @@ class Encoder:
             name = getattr(value, "__qualname__", None) or getattr(value, "__name__", "")
             if isinstance(value, types.MethodType):
                 return f"method({encode(value.__self__)}.{name})"
+            if isinstance(value, types.FunctionType):
+                # Its code is in the code digest; what it closes over and its defaults:
+                cells = [cell.cell_contents for cell in value.__closure__ or ()]
+                captured = encode([cells, value.__defaults__, value.__kwdefaults__])
+                return f"function({module}.{name},{captured})"
             return f"{type(value).__name__}({module}.{name})"
         if isinstance(value, functools.partial):
             return f"partial({encode(value.func)},{encode(value.args)},{encode(value.keywords)})"
