@@ -74,6 +74,8 @@ def body_digest(obj):
 
 SCALARS = (str, int, float, bool, type(None), bytes, complex)
 TIMES = (datetime.datetime, datetime.date, datetime.time, datetime.timedelta, datetime.tzinfo)
+# An encoding longer than this is replaced by its digest.
+LONG = 200
 CALLABLES = (
     types.FunctionType,
     types.BuiltinFunctionType,
@@ -106,16 +108,18 @@ class Encoder:
 
     # -- values --
 
-    def encode_with_refs(self, value):
+    def encode_with_refs(self, value, remember=True):
         """(encoding, {id: content object} for every content object inside `value`)."""
         outer, self._refs = self._refs, set()
         try:
-            encoding = self.encode(value)
+            encoding = self.encode(value, remember)
             return encoding, {key: self._objects[key] for key in self._refs}
         finally:
             self._refs = outer
 
-    def encode(self, value):
+    def encode(self, value, remember=True):
+        """The canonical string of `value`; `remember=False` for a value met only once
+        (each page's own variables), so it is not kept for the whole build."""
         kind = type(value)
         if kind is str or kind is int or kind is float or kind is bool or value is None:
             return repr(value)
@@ -140,7 +144,9 @@ class Encoder:
         finally:
             self._refs = outer | self._refs
             self._open.discard(id(value))
-        if not isinstance(value, SCALARS):
+        if len(encoding) > LONG:  # nested containers then cost their digest, not a copy
+            encoding = f"#{digest(encoding)}"
+        if remember and not isinstance(value, SCALARS):
             self._memo[id(value)] = (value, encoding, inner)
         return encoding
 
@@ -220,7 +226,7 @@ class Encoder:
                 attributes[f"@{name}"] = getattr(obj, name, None)
             except Exception as error:  # whatever it is, the page is rendered
                 raise Unfingerprintable(f"{content_ref(obj)}.{name}: {error!r}") from error
-        encoding, refers_to = self.encode_with_refs(attributes)
+        encoding, refers_to = self.encode_with_refs(attributes, remember=False)
         fingerprint = digest(f"{type(obj).__qualname__}({encoding})")
         self._own[id(obj)] = (obj, fingerprint, refers_to)
         return fingerprint, refers_to

@@ -145,7 +145,7 @@ class IncrementalWriter:
         if remembered is not None and remembered[0] is context and remembered[1] == values:
             return remembered[2], remembered[3], templates
         settings = self._writer.settings
-        encoding, contents = self._encoder.encode_with_refs(canonical(context))
+        encoding, contents = self._encoder.encode_with_refs(canonical(context), remember=False)
         settings_encoding, more = self._encoder.encode_with_refs(settings)
         contents.update(more)
         closure = self._encoder.closure(contents)
@@ -159,7 +159,7 @@ class IncrementalWriter:
         """The page's fingerprint (or None: render it)."""
         try:
             site, known, templates = self._site(context, template.environment)
-            encoding, contents = self._encoder.encode_with_refs(variables)
+            encoding, contents = self._encoder.encode_with_refs(variables, remember=False)
             extra = self._encoder.closure(contents, known)
         except Unfingerprintable as error:
             logger.debug("incremental_output: rendering %s: %s", name, error)
