@@ -200,6 +200,8 @@ PLUGINS += ["fast_markdown"]
 # from changed (publishconf.py turns it off: production is always a full build).
 PLUGINS += ["incremental_output"]
 INCREMENTAL_OUTPUT = True
+# plugins/fast_urls: each article's URL is worked out once while pages are written.
+PLUGINS += ["fast_urls"]
 # Jinja checks every template file's mtime on each {% include %} by default (~90,000
 # stats a build); templates don't change during a build, so load each once.
 JINJA_ENVIRONMENT["auto_reload"] = False
