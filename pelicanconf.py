@@ -195,3 +195,13 @@ PLUGINS = [*PLUGINS, "feed_text"]
 # Build speed (README, "Benchmarks"): read Markdown with one reused Markdown instance
 # instead of a new one per file; the output is byte-identical (tests/test_fast_markdown.py).
 PLUGINS += ["fast_markdown"]
+# ---- Build speed: dev builds skip what has not changed (README, "Benchmarks") ----
+# plugins/incremental_output: a page is rendered again only when something it is made
+# from changed (publishconf.py turns it off: production is always a full build).
+PLUGINS += ["incremental_output"]
+INCREMENTAL_OUTPUT = True
+# plugins/fast_urls: each article's URL is worked out once while pages are written.
+PLUGINS += ["fast_urls"]
+# Jinja checks every template file's mtime on each {% include %} by default (~90,000
+# stats a build); templates don't change during a build, so load each once.
+JINJA_ENVIRONMENT["auto_reload"] = False

@@ -42,3 +42,5 @@ PRACTICE_REFUSE_PLACEHOLDERS = True
 # carries release.json, which the pre-flight checks read (SITEURL, drafts, article
 # count compared with the live release).
 PLUGINS = [*PLUGINS, "release_manifest"]
+# Build speed: production always renders every page (plugins/incremental_output).
+INCREMENTAL_OUTPUT = False

@@ -18,7 +18,7 @@ import logging
 
 from pelican import signals
 
-from .aids import analyse, neighbours, reading_minutes, related_articles, table_of_contents
+from .aids import RelatedIndex, analyse, neighbours, reading_minutes, table_of_contents
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,7 @@ def annotate(generator):
     aids, _errors = read_settings(generator.settings)
     published = list(generator.articles)
     everything = published + list(generator.drafts) + list(generator.hidden_articles)
+    related = RelatedIndex(published)
     for article in everything:
         words, headings = analyse(article.content)
         article.word_count = words
@@ -70,7 +71,7 @@ def annotate(generator):
         article.toc = table_of_contents(
             headings, words, aids["toc_min_headings"], aids["toc_min_words"]
         )
-        article.related_articles = related_articles(article, published, aids["related_limit"])
+        article.related_articles = related.related(article, aids["related_limit"])
         article.older_article = article.newer_article = None
     for article, older, newer in neighbours(published):
         article.older_article, article.newer_article = older, newer

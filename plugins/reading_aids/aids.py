@@ -1,7 +1,9 @@
 """Pure functions behind the reading aids: they touch neither settings nor disk."""
 
+import heapq
 import math
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 WORD = re.compile(r"\w+(?:['’.-]\w+)*")
@@ -9,7 +11,11 @@ HEADING_TAGS = {"h2": 2, "h3": 3}
 
 
 class _TextAndHeadings(HTMLParser):
-    """Collects the visible text of an HTML fragment and its h2/h3 headings."""
+    """Collects the visible text of an HTML fragment and its h2/h3 headings.
+
+    The reference reading of any HTML; `analyse` takes a faster path for the plain
+    markup Markdown writes and falls back to this parser for anything else.
+    """
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -40,13 +46,80 @@ class _TextAndHeadings(HTMLParser):
             self._heading[2].append(data)
 
 
-def analyse(html):
-    """(word count, [(level, id, text), ...] for every h2/h3) of an HTML fragment."""
+def analyse_with_parser(html):
+    """`analyse` by Python's HTMLParser: slower, and right for any HTML."""
     parser = _TextAndHeadings()
     parser.feed(html or "")
     parser.close()
     words = len(WORD.findall(" ".join(parser.text)))
     return words, parser.headings
+
+
+# The plain tags Markdown writes: a name, then attributes that are bare or quoted
+# (without "<" in the quotes). HTMLParser reads every such tag the same way; anything
+# else ("<" in text, comments, unquoted values, raw-text elements) goes to
+# analyse_with_parser.
+_ATTRIBUTE = r"""[A-Za-z_:][-\w:.]*(?:\s*=\s*(?:"[^"<]*"|'[^'<]*'))?"""
+TAG = re.compile(rf"</?[A-Za-z][A-Za-z0-9]*(?:\s+{_ATTRIBUTE})*\s*/?>")
+# An h2 or h3 tag; groups: "/" of an end tag, level, attributes, "/" of a self-closing tag
+HEADING = re.compile(rf"<(/?)[hH]([23])((?:\s+{_ATTRIBUTE})*)\s*(/?)>")
+ATTRIBUTE = re.compile(r"""([A-Za-z_:][-\w:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'))?""")
+# Elements whose content HTMLParser reads as raw text (script, style; newer Pythons
+# also textarea, title and a few more), and markup declarations: the parser's job.
+RAW_TEXT = re.compile(
+    r"<(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)\b|<[!?]",
+    re.IGNORECASE,
+)
+
+
+def plain_text(html):
+    """`html` with every tag replaced by a space, when all its markup is plain tags
+    (see TAG); else None. Character references are left as they are."""
+    if RAW_TEXT.search(html):
+        return None
+    text = TAG.sub(" ", html)
+    return None if "<" in text else text
+
+
+def _heading_id(attributes):
+    """The id of a heading's start tag as HTMLParser gives it (last one wins)."""
+    anchor = None
+    for match in ATTRIBUTE.finditer(attributes):
+        if match.group(1).lower() == "id":
+            value = match.group(2) if match.group(2) is not None else match.group(3)
+            anchor = unescape(value) if value is not None else None
+    return anchor
+
+
+def _heading_text(fragment):
+    """A heading's text: each run between tags unescaped on its own, then joined with
+    the whitespace collapsed."""
+    text = "".join(unescape(run) for run in TAG.split(fragment))
+    return " ".join(text.split())
+
+
+def analyse(html):
+    """(word count, [(level, id, text), ...] for every h2/h3) of an HTML fragment.
+
+    Words are counted in the visible text, each tag splitting words as a space would;
+    a heading's text is its text with the whitespace collapsed.
+    """
+    html = html or ""
+    text = plain_text(html)
+    if text is None:
+        return analyse_with_parser(html)
+    headings = []
+    heading = None  # (level, id, end of its start tag) while inside a heading
+    # Every "<" starts a plain tag, so these are exactly the h2/h3 tags among them.
+    for tag in HEADING.finditer(html):
+        closing, level, attributes, self_closing = tag.groups()
+        if not closing and heading is None:
+            heading = (int(level), _heading_id(attributes), tag.end())
+        if (closing or self_closing) and heading is not None:
+            headings.append((heading[0], heading[1], _heading_text(html[heading[2] : tag.start()])))
+            heading = None
+    # Entities never span a tag's space, so unescaping once equals unescaping each run.
+    return len(WORD.findall(unescape(text))), headings
 
 
 def reading_minutes(words, words_per_minute):
@@ -86,12 +159,62 @@ def neighbours(articles):
     ]
 
 
+def _tag_slugs(article):
+    return {tag.slug for tag in getattr(article, "tags", None) or ()}
+
+
+class RelatedIndex:
+    """The candidates indexed by tag once, so each article scores only the candidates
+    that share a tag with it (not every candidate: that was O(n²) over a site).
+
+    `index.related(article, limit)` == `related_articles(article, candidates, limit)`.
+    """
+
+    def __init__(self, candidates):
+        self.candidates = list(candidates)
+        self.by_tag = {}  # tag slug -> [candidate position, ...]
+        for position, other in enumerate(self.candidates):
+            for slug in _tag_slugs(other):
+                self.by_tag.setdefault(slug, []).append(position)
+        self._order = {}  # position -> (-timestamp, title), computed when first needed
+
+    def _rank(self, position):
+        rank = self._order.get(position)
+        if rank is None:
+            other = self.candidates[position]
+            rank = self._order[position] = (-other.date.timestamp(), other.title)
+        return rank
+
+    def related(self, article, limit):
+        own = _tag_slugs(article)
+        if not own or limit <= 0:
+            return []
+        shared = {}
+        for slug in own:
+            for position in self.by_tag.get(slug, ()):
+                shared[position] = shared.get(position, 0) + 1
+        candidates = self.candidates
+        scored = []
+        for position, count in shared.items():
+            other = candidates[position]
+            if other is article or other.source_path == article.source_path:
+                continue
+            # position last: equal keys keep the candidates' order, as a stable sort does
+            scored.append((-count, *self._rank(position), position))
+        return [candidates[item[-1]] for item in heapq.nsmallest(limit, scored)]
+
+
 def related_articles(article, candidates, limit):
     """Up to `limit` other articles sharing the most tags with `article`.
 
     Ranked by the number of shared tags, then newest first, then title; articles
-    sharing no tag are never "related".
+    sharing no tag are never "related". For many articles, build one RelatedIndex.
     """
+    return RelatedIndex(candidates).related(article, limit)
+
+
+def related_articles_by_scan(article, candidates, limit):
+    """`related_articles` by scoring every candidate: the reference the index matches."""
     own = {tag.slug for tag in getattr(article, "tags", None) or ()}
     if not own or limit <= 0:
         return []

@@ -12,8 +12,11 @@ Settings:
   SEARCH_SAVE_AS        "search/index.html"
 """
 
+import hashlib
+import importlib.metadata
 import json
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -101,16 +104,50 @@ def get_generators(pelican):
     return SearchPageGenerator
 
 
+def pages_fingerprint(site_dir, command):
+    """A digest of every HTML file Pagefind would read (path, size, mtime) and of the
+    command, or None when there is no index in `site_dir` to keep."""
+    site_dir = Path(site_dir)
+    bundle = site_dir / BUNDLE_DIR
+    if not (bundle / "pagefind-entry.json").is_file():
+        return None
+    version = importlib.metadata.version("pagefind")
+    hasher = hashlib.blake2b(f"{command!r}|{version}".encode(), digest_size=20)
+    for root, folders, files in os.walk(site_dir):
+        folders[:] = sorted(f for f in folders if Path(root, f) != bundle)
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            if name.endswith(".html"):
+                stat = os.stat(path)
+                hasher.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    for path in sorted(bundle.rglob("*")):
+        stat = path.stat()
+        hasher.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return hasher.hexdigest()
+
+
 def build_index(pelican):
     if not pelican.settings["SEARCH_INDEX_ENABLED"]:
         return
     site = Path(pelican.output_path)
     bundle = site / BUNDLE_DIR
+    # Nothing Pagefind reads changed since it last indexed (dev builds keep unchanged
+    # pages untouched, plugins/incremental_output): the index it wrote is still right.
+    record = Path(pelican.settings["CACHE_PATH"]) / "search_index.json"
+    command = pagefind_command(site)
+    try:
+        recorded = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        recorded = None
+    record.unlink(missing_ok=True)
+    fingerprint = pages_fingerprint(site, command)
+    if fingerprint is not None and recorded == {"site": str(site), "pages": fingerprint}:
+        log.info("search_index: no page changed since Pagefind indexed %s", bundle)
+        record.write_text(json.dumps(recorded), encoding="utf-8")
+        return
     # Pagefind names its files by content hash: start afresh so old ones don't pile up.
     shutil.rmtree(bundle, ignore_errors=True)
-    result = subprocess.run(
-        pagefind_command(site), capture_output=True, text=True, check=False, timeout=600
-    )
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
     if result.returncode != 0 or not (bundle / "pagefind-entry.json").is_file():
         output = (result.stderr or result.stdout).strip()
         raise SearchIndexError(
@@ -118,6 +155,9 @@ def build_index(pelican):
             f"{output}\nSet SEARCH_INDEX_ENABLED = False to build without search."
         )
     log.info("search_index: Pagefind indexed %s page(s) into %s", indexed_pages(bundle), bundle)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    fingerprint = pages_fingerprint(site, command)
+    record.write_text(json.dumps({"site": str(site), "pages": fingerprint}), encoding="utf-8")
 
 
 def register():

@@ -1,0 +1,181 @@
+"""Dev builds write again only the pages whose inputs changed.
+
+Pelican renders every page on every build. With INCREMENTAL_OUTPUT = True (pelicanconf.py;
+publishconf.py sets False, so production is always a full build) the writer skips a page
+when its output file is untouched since this plugin wrote it and nothing it is rendered
+from has changed: the code (plugins, Pelican), the templates, the settings, every
+article's and page's attributes but its body (titles, dates, tags, summaries, prompt
+cards, reading time, ...), the page's own variables and the bodies it showed (see
+writer.py and fingerprint.py). Anything it cannot vouch for is rendered.
+
+Pages this plugin wrote in the last build and that no longer exist (a deleted or renamed
+article) are removed, so the output matches a clean build. The record lives in
+CACHE_PATH/incremental_output.json; it is removed when writing starts and written back
+when the build succeeds, so after a failed build every page is rendered again.
+tests/test_incremental_output.py builds sites edit after edit and compares every file
+with a clean build.
+
+Settings:
+  INCREMENTAL_OUTPUT  False; True skips unchanged pages (only with a kept output folder)
+"""
+
+import hashlib
+import logging
+import os
+import sys
+from pathlib import Path
+
+from pelican import signals
+
+from .writer import IncrementalWriter, file_stamp, load_state, record_body_reads, save_state
+
+logger = logging.getLogger(__name__)
+
+STATE_FILE = "incremental_output.json"
+
+
+def settings_errors(settings):
+    value = settings.get("INCREMENTAL_OUTPUT", False)
+    if not isinstance(value, bool):
+        return [f"incremental_output: INCREMENTAL_OUTPUT must be True or False, got {value!r}"]
+    return []
+
+
+def check_settings(pelican):
+    errors = settings_errors(pelican.settings)
+    if errors:
+        raise ValueError("\n".join(errors))
+
+
+def code_files(settings, modules):
+    """The files whose code renders pages: the plugins, and Pelican with its plugins."""
+    files = set()
+    for folder in settings.get("PLUGIN_PATHS", []):
+        folder = Path(folder)
+        if folder.is_dir():
+            files.update(
+                p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+            )
+    for name, module in list(modules.items()):
+        path = getattr(module, "__file__", None)
+        if path and (name == "pelican" or name.startswith("pelican.")):
+            files.add(Path(path))
+    return sorted(files)
+
+
+def code_digest(settings, modules):
+    """Digest of the rendering code and the libraries' versions."""
+    import jinja2
+    import markupsafe
+
+    hasher = hashlib.blake2b(digest_size=20)
+    hasher.update(f"{sys.version}|{jinja2.__version__}|{markupsafe.__version__}".encode())
+    for path in code_files(settings, modules):
+        hasher.update(str(path).encode() + b"\0")
+        try:
+            hasher.update(path.read_bytes())
+        except OSError:
+            hasher.update(b"<unreadable>")
+    return hasher.hexdigest()
+
+
+class Build:
+    """One build's incremental writing: the record read, the writer, the record written."""
+
+    def __init__(self, settings, output_path):
+        self.settings = settings
+        self.output_path = str(Path(output_path).resolve())
+        self.state_path = Path(settings["CACHE_PATH"]) / STATE_FILE
+        state = load_state(self.state_path)
+        self.previous = state.get(self.output_path, {})
+        # Until this build succeeds, no record: a failed build leaves pages half-written.
+        self.state_path.unlink(missing_ok=True)
+        self.code = code_digest(settings, sys.modules)
+        self.writer = None
+
+    def wrap(self, writer):
+        if self.writer is None or self.writer._writer is not writer:
+            self.writer = IncrementalWriter(writer, self.code, self.previous)
+        return self.writer
+
+    def written(self):
+        """Every page is written: remove the stale ones (before Pagefind reads the site)."""
+        if self.writer is None:
+            return
+        written = self.writer._writer._written_files
+        removed = remove_stale(self.output_path, self.previous, self.writer.pages, written)
+        logger.info(
+            "incremental_output: %d page(s) rendered, %d unchanged, %d stale removed",
+            self.writer.rendered,
+            self.writer.skipped,
+            len(removed),
+        )
+
+    def finish(self):
+        """The build succeeded: record its pages."""
+        if self.writer is not None:
+            save_state(self.state_path, {self.output_path: self.writer.pages})
+
+
+def remove_stale(output_path, previous, current, written):
+    """Delete pages recorded last time, not written now and untouched since; return them."""
+    removed = []
+    for name, record in previous.items():
+        path = os.path.join(output_path, name)
+        if name in current or path in written or file_stamp(path) != record["file"]:
+            continue
+        os.remove(path)
+        removed.append(name)
+        folder = os.path.dirname(path)
+        while folder != output_path and folder.startswith(output_path) and not os.listdir(folder):
+            os.rmdir(folder)
+            folder = os.path.dirname(folder)
+    return removed
+
+
+_build = None
+
+
+def start(generators):
+    """Give every generator's generate_output the incremental writer."""
+    global _build
+    _build = None
+    if not generators or not generators[0].settings.get("INCREMENTAL_OUTPUT", False):
+        return
+    first = generators[0]
+    record_body_reads()
+    _build = build = Build(first.settings, first.output_path)
+    writing = [g for g in generators if getattr(g, "generate_output", None) is not None]
+    for generator in writing:
+        last = generator is writing[-1]
+        generator.generate_output = _wrapped(generator.generate_output, build, last)
+
+
+def _wrapped(generate_output, build, last):
+    def wrapped(writer):
+        result = generate_output(build.wrap(writer))
+        if last:
+            build.written()
+        return result
+
+    return wrapped
+
+
+def finish(_pelican):
+    global _build
+    if _build is not None:
+        _build.finish()
+        _build = None
+
+
+def register():
+    # initialized: reject a bad setting before anything is read.
+    signals.initialized.connect(check_settings)
+    # all_generators_finalized: the generators exist and nothing is written yet; Pelican
+    # hands its writer to each generator's generate_output, which we wrap (whatever
+    # writer class a plugin chose, e.g. feed_text's, stays underneath).
+    signals.all_generators_finalized.connect(start)
+    # finalized: the build is done; record its pages. After strict_build, which raises
+    # on logged errors first, so a failed build records nothing. (Stale pages are
+    # removed earlier, after the last generator wrote, so Pagefind never sees them.)
+    signals.finalized.connect(finish)

@@ -1,0 +1,317 @@
+"""The writer that skips pages whose inputs have not changed since the last build.
+
+`IncrementalWriter` wraps the build's Pelican writer (any class: feed_text's too) and
+takes over `write_file`, which is Pelican's own code but for `_write_page`: a page is
+skipped when
+
+- its output file is still the one this plugin wrote (same size and mtime), and
+- its fingerprint is the recorded one: the site fingerprint (code, templates, settings,
+  every content object's attributes but its body), the template, the output name, the
+  page's own variables, and the bodies the page showed last time, each unchanged.
+
+Which bodies a page shows is recorded while it is rendered: every read of a content
+object's `.content` (so also `.summary` made from the body) goes through
+`Content.get_content`, which `record_body_reads` wraps. Anything the fingerprint cannot
+cover (a value of an unknown type, relative URLs, an overriding write) is rendered.
+A skipped page still goes through Pelican's bookkeeping and `content_written` (the
+sitemap listens to it). Feeds are always written.
+"""
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from pelican import signals
+from pelican.contents import Content
+from pelican.paginator import Paginator
+from pelican.utils import get_relative_path, path_to_url, sanitised_join
+
+from .fingerprint import Encoder, Unfingerprintable, body_digest, digest, unrendered_fields
+
+logger = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+
+# The content objects whose body the page being rendered has read (None: not rendering).
+_body_reads = None
+
+
+def record_body_reads():
+    """Wrap Content.get_content (once per process) to note which bodies a render reads."""
+    original = Content.__dict__["get_content"]  # pelican.utils.memoized: call it unbound
+    if getattr(original, "_records_body_reads", False):
+        return
+
+    def get_content(self, siteurl):
+        if _body_reads is not None:
+            _body_reads[id(self)] = self
+        return original(self, siteurl)
+
+    get_content._records_body_reads = True
+    get_content.__doc__ = original.__doc__
+    Content.get_content = get_content
+
+
+def load_state(path):
+    """The pages recorded by the last successful build, or {} (then all are rendered)."""
+    try:
+        state = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+        return {}
+    pages = state.get("pages")
+    return pages if isinstance(pages, dict) else {}
+
+
+def save_state(path, pages):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"version": STATE_VERSION, "pages": pages}), "utf-8")
+    os.replace(temporary, path)
+
+
+def file_stamp(path):
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+# Pelican's bookkeeping maps, filled in whatever order files were read; no template
+# iterates them, so their order is not part of the fingerprint.
+UNORDERED_CONTEXT_KEYS = ("generated_content", "static_content")
+
+
+def canonical(context):
+    """The context with its bookkeeping maps in a fixed order."""
+    fixed = dict(context)
+    for key in UNORDERED_CONTEXT_KEYS:
+        if isinstance(fixed.get(key), dict):
+            fixed[key] = dict(sorted(fixed[key].items()))
+    return fixed
+
+
+class IncrementalWriter:
+    """A Pelican writer that renders a page only when its inputs changed."""
+
+    def __init__(self, writer, site_code, previous):
+        self._writer = writer
+        self._site_code = site_code  # digest of code and settings-independent inputs
+        self._previous = previous  # output name -> record, from the last build
+        self.pages = {}  # output name -> record, for this build
+        self.rendered = self.skipped = 0
+        self._encoder = None
+        self._sites = {}  # id(context) -> (context, value ids, site digest, known ids)
+        self._templates = {}  # id(environment) -> (environment, digest, unrendered fields)
+        self._sources = None  # source path -> content object
+
+    def __getattr__(self, name):
+        return getattr(self._writer, name)
+
+    # -- fingerprints --
+
+    def _environment(self, environment):
+        remembered = self._templates.get(id(environment))
+        if remembered is None or remembered[0] is not environment:
+            names = sorted(environment.list_templates())
+            sources = [environment.loader.get_source(environment, n)[0] for n in names]
+            encoder = Encoder()
+            parts = [
+                repr(names),
+                *sources,
+                encoder.encode(dict(environment.globals)),
+                encoder.encode(dict(environment.filters)),
+                encoder.encode(dict(environment.tests)),
+                repr(sorted(environment.extensions)),
+                repr(environment.autoescape),
+            ]
+            remembered = (environment, digest("\0".join(parts)), unrendered_fields(sources))
+            self._templates[id(environment)] = remembered
+        return remembered
+
+    def _site(self, context, environment):
+        """(digest of everything shared by the pages, ids of content objects it covers)."""
+        _environment, templates, unrendered = self._environment(environment)
+        if self._encoder is None:
+            self._encoder = Encoder(unrendered)
+        elif self._encoder.unrendered != unrendered:
+            raise Unfingerprintable("two template environments read different fields")
+        values = tuple(map(id, context.values()))
+        remembered = self._sites.get(id(context))
+        if remembered is not None and remembered[0] is context and remembered[1] == values:
+            return remembered[2], remembered[3], templates
+        settings = self._writer.settings
+        encoding, contents = self._encoder.encode_with_refs(canonical(context), remember=False)
+        settings_encoding, more = self._encoder.encode_with_refs(settings)
+        contents.update(more)
+        closure = self._encoder.closure(contents)
+        site = digest(
+            "\0".join([encoding, settings_encoding, *map(repr, sorted(closure.values()))])
+        )
+        self._sites[id(context)] = (context, values, site, frozenset(closure))
+        return site, frozenset(closure), templates
+
+    def fingerprint(self, template, context, name, variables):
+        """The page's fingerprint (or None: render it)."""
+        try:
+            site, known, templates = self._site(context, template.environment)
+            encoding, contents = self._encoder.encode_with_refs(variables, remember=False)
+            extra = self._encoder.closure(contents, known)
+        except Unfingerprintable as error:
+            logger.debug("incremental_output: rendering %s: %s", name, error)
+            return None
+        except Exception as error:  # noqa: BLE001 - a value breaks when read: render the page
+            logger.debug("incremental_output: rendering %s: %r", name, error)
+            return None
+        parts = [self._site_code, templates, site, repr(template.name), repr(name), encoding]
+        return digest("\0".join([*parts, *map(repr, sorted(extra.values()))]))
+
+    # -- writing --
+
+    def _claim(self, path, override):
+        """Pelican's _open_w bookkeeping for a page that is not written again."""
+        writer = self._writer
+        if path in writer._overridden_files or path in writer._written_files:
+            return False  # written twice in one build: Pelican's rules, by rendering
+        if override:
+            writer._overridden_files.add(path)
+        writer._written_files.add(path)
+        return True
+
+    def _write_page(self, template, localcontext, context, name, override, variables):
+        global _body_reads
+        path = sanitised_join(self._writer.output_path, name)
+        fingerprint = None
+        if not localcontext.get("localsiteurl"):
+            fingerprint = self.fingerprint(
+                template, context, name, {**variables, "@override": override}
+            )
+        record = self._previous.get(name)
+        if (
+            fingerprint is not None
+            and record is not None
+            and record["fingerprint"] == fingerprint
+            and record["file"] == file_stamp(path)
+            and record["bodies"] is not None
+            and record["bodies"] == self._bodies(record["sources"])
+            and self._claim(path, override)
+        ):
+            self.pages[name] = record
+            self.skipped += 1
+            signals.content_written.send(path, context=localcontext)
+            return
+
+        if localcontext["localsiteurl"]:
+            context["localsiteurl"] = localcontext["localsiteurl"]
+        _body_reads = {}
+        try:
+            output = template.render(localcontext)
+            reads = _body_reads
+        finally:
+            _body_reads = None
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with self._writer._open_w(path, "utf-8", override=override) as f:
+            f.write(output)
+        logger.info('Writing "%s"', path)
+        self.rendered += 1
+        if fingerprint is not None:
+            sources = sorted({obj.source_path for obj in reads.values() if obj.source_path})
+            bodies = self._bodies(sources)
+            # Recorded only when every body read can be found again by its path.
+            if len(sources) == len(reads) and bodies is not None:
+                self.pages[name] = {
+                    "fingerprint": fingerprint,
+                    "file": file_stamp(path),
+                    "sources": sources,
+                    "bodies": bodies,
+                }
+        signals.content_written.send(path, context=localcontext)
+
+    def _bodies(self, sources):
+        """The body digests of the content objects at `sources` (None if one is gone)."""
+        by_path = self._by_source_path()
+        found = [by_path.get(source) for source in sources]
+        if any(obj is None for obj in found):
+            return None
+        return digest("\0".join(body_digest(obj) for obj in found))
+
+    def _by_source_path(self):
+        """Every content object the site fingerprint met, by source path (None when two
+        objects share one: their bodies cannot be told apart)."""
+        if self._sources is None:
+            self._sources = {}
+            for obj in self._encoder.contents():
+                if obj.source_path:
+                    known = self._sources.get(obj.source_path, obj)
+                    self._sources[obj.source_path] = obj if known is obj else None
+        return self._sources
+
+    def write_file(
+        self,
+        name,
+        template,
+        context,
+        relative_urls=False,
+        paginated=None,
+        template_name=None,
+        override_output=False,
+        url=None,
+        **kwargs,
+    ):
+        """Pelican's Writer.write_file, each page going through _write_page."""
+        if not name:
+            return
+
+        def _get_localcontext(context, name, kwargs, relative_urls):
+            localcontext = context.copy()
+            localcontext["localsiteurl"] = localcontext.get("localsiteurl", None)
+            if relative_urls:
+                relative_url = path_to_url(get_relative_path(name))
+                localcontext["SITEURL"] = relative_url
+                localcontext["localsiteurl"] = relative_url
+            localcontext["output_file"] = name
+            localcontext.update(kwargs)
+            return localcontext
+
+        settings = self._writer.settings
+        if paginated is None:
+            paginated = {key: val for key, val in kwargs.items() if key in {"articles", "dates"}}
+
+        if paginated and template_name in settings["PAGINATED_TEMPLATES"]:
+            per_page = (
+                settings["PAGINATED_TEMPLATES"][template_name] or settings["DEFAULT_PAGINATION"]
+            )
+            paginators = {
+                key: Paginator(name, url, val, settings, per_page) for key, val in paginated.items()
+            }
+            for page_num in range(next(iter(paginators.values())).num_pages):
+                paginated_kwargs = kwargs.copy()
+                for key, paginator in paginators.items():
+                    previous_page = paginator.page(page_num) if page_num > 0 else None
+                    page = paginator.page(page_num + 1)
+                    next_page = (
+                        paginator.page(page_num + 2) if page_num + 1 < paginator.num_pages else None
+                    )
+                    paginated_kwargs.update(
+                        {
+                            f"{key}_paginator": paginator,
+                            f"{key}_page": page,
+                            f"{key}_previous_page": previous_page,
+                            f"{key}_next_page": next_page,
+                        }
+                    )
+                localcontext = _get_localcontext(
+                    context, page.save_as, paginated_kwargs, relative_urls
+                )
+                variables = {**paginated_kwargs, "@relative_urls": relative_urls}
+                self._write_page(
+                    template, localcontext, context, page.save_as, override_output, variables
+                )
+        else:
+            localcontext = _get_localcontext(context, name, kwargs, relative_urls)
+            variables = {**kwargs, "@relative_urls": relative_urls}
+            self._write_page(template, localcontext, context, name, override_output, variables)

@@ -1,0 +1,83 @@
+"""plugins/fast_urls changes how often URLs are worked out, never what comes out."""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from pelican.contents import Content
+from pelican.settings import read_settings
+
+from bench.corpus import write_corpus
+from plugins import fast_urls
+from tests.sitebuild import ROOT, run_build
+
+# The build's own time: sitemap.xml dates listing pages with it, release.json records it.
+BUILD_TIME = {
+    "sitemap.xml": re.compile(rb"<lastmod>[^<]*</lastmod>"),
+    "release.json": re.compile(rb'"built_at": "[^"]*"'),
+}
+
+
+def tree(folder):
+    files = {}
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file():
+            name = str(path.relative_to(folder))
+            files[name] = path.read_bytes()
+            if name in BUILD_TIME:
+                files[name] = BUILD_TIME[name].sub(b"", files[name])
+    return files
+
+
+@pytest.mark.parametrize("settings", ["pelicanconf.py", "publishconf.py"])
+def test_the_built_site_is_byte_identical_with_and_without_the_plugin(tmp_path, settings):
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    write_corpus(tmp_path / "corpus", 12)
+    for article in (tmp_path / "corpus").glob("*.md"):
+        shutil.copy(article, content / article.name)
+    plugins = read_settings(str(ROOT / settings))["PLUGINS"]
+    assert "fast_urls" in plugins
+    without = [name for name in plugins if name != "fast_urls"]
+    env = {"SITE_URL": "https://example.org", "SITE_ALLOW_PLACEHOLDERS": "1"}
+    outputs = {}
+    for name, extra in (("fast", ()), ("stock", ("--set", f"PLUGINS={json.dumps(without)}"))):
+        outputs[name] = tmp_path / name / "output"
+        extra = (*extra, "--set", "SEARCH_INDEX_ENABLED=false")
+        result = run_build(outputs[name], settings=settings, content=content, env=env, extra=extra)
+        assert result.returncode == 0, result.stdout + result.stderr
+    fast, stock = tree(outputs["fast"]), tree(outputs["stock"])
+    assert len(fast) > 100
+    assert sorted(fast) == sorted(stock)
+    assert [name for name in fast if fast[name] != stock[name]] == []
+
+
+class Post:
+    def __init__(self):
+        self.reads = 0
+
+
+def test_values_are_kept_only_while_pages_are_written():
+    calls = []
+    original = property(lambda self: calls.append(self) or f"url-{len(calls)}")
+    cached = fast_urls.cached_property("url", original)
+    post = Post()
+    fast_urls.stop_keeping()
+    assert cached.fget(post) == "url-1"
+    assert cached.fget(post) == "url-2"  # not kept before writing starts
+    fast_urls._values = {}
+    try:
+        assert cached.fget(post) == "url-3"
+        assert cached.fget(post) == "url-3"  # kept while writing
+    finally:
+        fast_urls.stop_keeping()
+    assert cached.fget(post) == "url-4"
+
+
+def test_installing_twice_wraps_once():
+    fast_urls.install()
+    fast_urls.install()
+    assert Content.__dict__["url"].fget.keeps_values
+    assert not getattr(Content.__dict__["url"].fget.original.fget, "keeps_values", False)
