@@ -3,13 +3,14 @@
 import json
 import re
 import shutil
+import time
 
 import pytest
 from pelican.readers import MarkdownReader
 from pelican.settings import read_settings
 
 from bench.corpus import write_corpus
-from plugins.fast_markdown import ReusingMarkdownReader
+from plugins.fast_markdown import ReusingMarkdownReader, files_to_convert, prefetch
 from tests.sitebuild import ROOT, run_build
 
 
@@ -37,7 +38,8 @@ def tree(folder):
 def test_the_built_site_is_byte_identical_with_and_without_the_plugin(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
-    write_corpus(tmp_path / "corpus", 20)
+    # Enough files for the second-process conversion (prefetch.MIN_FILES) to start.
+    write_corpus(tmp_path / "corpus", prefetch.MIN_FILES + 16)
     for article in (tmp_path / "corpus").glob("*.md"):
         shutil.copy(article, content / article.name)
     plugins = read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"]
@@ -60,3 +62,80 @@ def test_the_built_site_is_byte_identical_with_and_without_the_plugin(tmp_path):
         files["sitemap.xml"] = lastmod.sub(b"", files["sitemap.xml"])
     different = [name for name in fast if fast[name] != stock[name]]
     assert different == []
+
+
+def test_the_child_converts_the_tail_and_hands_each_file_over_once(tmp_path):
+    files = [str(path) for path in markdown_files(tmp_path)]
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    reader = ReusingMarkdownReader(settings)
+    expected = {
+        path: MarkdownReader(read_settings(str(ROOT / "pelicanconf.py"))).read(path)
+        for path in files
+    }
+    reader.start_prefetch(files)
+    assert reader._prefetch is not None
+    mine, theirs = prefetch.split(files)
+    assert theirs
+    assert mine + theirs == files
+    handed_over = [path for path in theirs if reader._prefetch.take(path) is not None]
+    assert handed_over == theirs
+    assert reader._prefetch.take(theirs[0]) is None  # once only: then it is read here
+    assert all(reader._prefetch.take(path) is None for path in mine)
+    reader.stop_prefetch()
+    reader.start_prefetch(files)
+    assert {path: reader.read(path) for path in files} == expected
+    reader.stop_prefetch()
+
+
+def test_a_file_that_fails_or_warns_in_the_child_is_converted_again_by_the_parent(tmp_path):
+    paths = [f"file-{number}" for number in range(prefetch.MIN_FILES)]
+    logger = prefetch.logging.getLogger("test-prefetch")
+
+    def convert(path):
+        if path == "file-1":
+            raise ValueError("bad file")
+        if path == "file-2":
+            logger.warning("suspicious file")
+        return path.upper(), {}
+
+    job = prefetch.Prefetch(convert, paths)
+    results = {path: job.take(path) for path in paths}
+    assert results["file-1"] is None
+    assert results["file-2"] is None
+    assert results["file-3"] == ("FILE-3", {})
+    assert job.pid is None  # the child was waited for
+
+
+def test_a_build_that_stops_early_leaves_no_process(tmp_path):
+    paths = [f"file-{number}" for number in range(prefetch.MIN_FILES)]
+    job = prefetch.Prefetch(lambda path: (time.sleep(5), {}), paths)
+    pid = job.pid
+    job.close()
+    assert job.pid is None
+    assert job.take(paths[0]) is None
+    with pytest.raises(ChildProcessError):
+        prefetch.os.waitpid(pid, 0)
+
+
+def test_cached_files_are_not_converted_ahead(tmp_path):
+    content = tmp_path / "content"
+    write_corpus(content, 3)
+    settings = read_settings(
+        str(ROOT / "pelicanconf.py"),
+        override={"PATH": str(content), "CACHE_PATH": str(tmp_path / "cache")},
+    )
+    from pelican.generators import ArticlesGenerator
+
+    generator = ArticlesGenerator(
+        context={},
+        settings=settings,
+        path=str(content),
+        theme=settings["THEME"],
+        output_path=str(tmp_path / "out"),
+    )
+    found = files_to_convert(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
+    articles = [str(p) for p in content.rglob("*.md") if p.parent.name != "pages"]
+    assert sorted(found) == sorted(articles)
+    cached = found[0]
+    generator.readers.cache_data(cached, ("<p>cached</p>", {}))
+    assert cached not in files_to_convert(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
