@@ -221,13 +221,21 @@ def find_feed_problems(output_dir, site_url=""):
             continue
         for entry in parsed.entries:
             link = entry.get("link", "")
-            if site_url and not link.startswith(site_url + "/"):
-                problems.append(f"{name}: entry {entry.get('title', '')!r} links to {link!r}")
-                continue
-            target = resolve_internal(link, feed, output_dir.resolve(), site_url)
-            if target is not None and not target.is_file():
-                problems.append(f"{name}: entry {entry.get('title', '')!r}: {link} does not exist")
+            problem = listed_url_problem(link, feed, output_dir, site_url)
+            if problem:
+                problems.append(f"{name}: entry {entry.get('title', '')!r}: {problem}")
     return problems
+
+
+def listed_url_problem(url, listing, output_dir, site_url=""):
+    """Why a URL a feed or the sitemap lists is wrong (off the site, or no file behind
+    it), or None when it is fine."""
+    if site_url and not url.startswith(site_url + "/"):
+        return f"{url!r} is not under SITEURL {site_url}"
+    target = resolve_internal(url, listing, Path(output_dir).resolve(), site_url)
+    if target is not None and not target.is_file():
+        return f"{url} does not exist"
+    return None
 
 
 def sitemap_required(settings):
@@ -253,13 +261,9 @@ def find_sitemap_problems(output_dir, required=False, site_url=""):
         return [f"sitemap.xml: the root element is {root.tag}, not a sitemaps.org urlset"]
     problems = []
     for loc in root.iter(f"{namespace}loc"):
-        url = (loc.text or "").strip()
-        if site_url and not url.startswith(site_url + "/"):
-            problems.append(f"sitemap.xml: {url!r} is not under SITEURL {site_url}")
-            continue
-        target = resolve_internal(url, path, output_dir.resolve(), site_url)
-        if target is not None and not target.is_file():
-            problems.append(f"sitemap.xml: {url} does not exist")
+        problem = listed_url_problem((loc.text or "").strip(), path, output_dir, site_url)
+        if problem:
+            problems.append(f"sitemap.xml: {problem}")
     return problems
 
 

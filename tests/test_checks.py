@@ -148,7 +148,9 @@ def test_feeds_must_parse_and_link_to_pages_of_the_build(build):
     rss = build / "feeds" / "all.rss.xml"
     rss.write_text(rss.read_text().replace("</channel>", ""))
     problems = find_feed_problems(build, SITE_URL)
-    assert problems[0] == "feeds/all.atom.xml: entry 'The Ingredients' links to '/gone/'"
+    assert problems[0] == (
+        f"feeds/all.atom.xml: entry 'The Ingredients': '/gone/' is not under SITEURL {SITE_URL}"
+    )
     assert problems[1].startswith("feeds/all.rss.xml:")
     assert "the feed does not parse" in problems[1]
     assert len(problems) == 2

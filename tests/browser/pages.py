@@ -7,6 +7,8 @@ A feature that adds a page type adds one entry here, e.g.
 and writes its reader journey as tests/browser/test_journey_<feature>.py.
 """
 
+from playwright.sync_api import expect
+
 # name -> path on the site (as served: /dir/ is dir/index.html)
 PAGE_TYPES = {
     "index": "/",
@@ -38,3 +40,17 @@ ARTICLE = PAGE_TYPES["article"]
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
 COLOR_SCHEMES = ("light", "dark")
 DISPLAYS = [(viewport, scheme) for viewport in VIEWPORTS for scheme in COLOR_SCHEMES]
+
+
+def read_every_paragraph(page):
+    """Scroll through the article the way a reader does; each paragraph must be legible
+    (visible, in the viewport when scrolled to, set in 16px type or larger)."""
+    paragraphs = page.locator(".post__body p")
+    assert paragraphs.count() >= 5
+    for index in range(paragraphs.count()):
+        paragraph = paragraphs.nth(index)
+        paragraph.scroll_into_view_if_needed()
+        expect(paragraph).to_be_visible()
+        expect(paragraph).to_be_in_viewport()
+        size = paragraph.evaluate("p => parseFloat(getComputedStyle(p).fontSize)")
+        assert size >= 16, f"paragraph {index + 1} is set in {size}px type"

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages import ARTICLE
+from tests.browser.pages import ARTICLE, read_every_paragraph
 
 pytestmark = pytest.mark.browser
 
@@ -20,19 +20,6 @@ def looks_dark(page):
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     red, green, blue = (int(value) for value in re.findall(r"\d+", background)[:3])
     return (red + green + blue) / 3 < 128
-
-
-def read_every_paragraph(page):
-    """Scroll through the article the way a reader does; each paragraph must be legible."""
-    paragraphs = page.locator(".post__body p")
-    assert paragraphs.count() >= 5
-    for index in range(paragraphs.count()):
-        paragraph = paragraphs.nth(index)
-        paragraph.scroll_into_view_if_needed()
-        expect(paragraph).to_be_visible()
-        expect(paragraph).to_be_in_viewport()
-        size = paragraph.evaluate("p => parseFloat(getComputedStyle(p).fontSize)")
-        assert size >= 16, f"paragraph {index + 1} is set in {size}px type"
 
 
 def test_from_the_index_into_the_article_its_topics_and_back(watched, display, browser_site):

@@ -5,7 +5,7 @@ import gzip
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages import ARTICLE
+from tests.browser.pages import ARTICLE, read_every_paragraph
 from tests.sitebuild import parse
 
 pytestmark = pytest.mark.browser
@@ -71,12 +71,7 @@ def test_the_article_reads_without_javascript(new_context, browser_site):
     response = page.goto(browser_site.url + ARTICLE)
     assert response.status == 200
     expect(page.get_by_role("heading", level=1)).to_have_text("The Ingredients")
-    paragraphs = page.locator(".post__body p")
-    assert paragraphs.count() >= 5
-    for index in range(paragraphs.count()):
-        paragraph = paragraphs.nth(index)
-        paragraph.scroll_into_view_if_needed()
-        expect(paragraph).to_be_visible()
+    read_every_paragraph(page)
     expect(page.locator(".post__body")).to_contain_text("necessary ingredient for intimacy")
     # The stylesheet applied: the body is set in the theme's type, not the browser default.
     assert page.evaluate("getComputedStyle(document.body).lineHeight") != "normal"
