@@ -120,23 +120,27 @@ def rebuilt_error(payload):
         error = pickle.loads(payload["error"])
     else:
         error = ChildFailed(f"{payload['type']}: {payload['text']}")
-    tracebacks = [_frame(error, *frame) for frame in payload["frames"]]
+    tracebacks = [_frame(*frame) for frame in payload["frames"]]
     tracebacks = [tb for tb in tracebacks if tb is not None]
     for outer, inner in itertools.pairwise(tracebacks):
         outer.tb_next = inner
     return error.with_traceback(tracebacks[0] if tracebacks else None)
 
 
-def _frame(error, filename, lineno, name):
+class _Here(Exception):
+    """Raised to make a traceback frame at a given file and line."""
+
+
+def _frame(filename, lineno, name):
     """A one-frame traceback at `filename:lineno` in a function called `name`."""
     try:
-        code = compile("\n" * (lineno - 1) + "raise __error__", filename, "exec")
+        code = compile("\n" * (lineno - 1) + "raise __here__", filename, "exec")
         code = code.replace(co_name=name)
     except (SyntaxError, ValueError):
         return None
     try:
-        exec(code, {"__error__": error, "__name__": name})  # only raises `error`
-    except BaseException:  # noqa: BLE001 - the one we raised
+        exec(code, {"__here__": _Here(), "__name__": name})  # only raises _Here
+    except _Here:
         return sys.exc_info()[2].tb_next
     return None
 

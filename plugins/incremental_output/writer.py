@@ -239,13 +239,15 @@ class IncrementalWriter:
         if self._incremental and not localcontext.get("localsiteurl"):
             site_part = self._site_part(template, context, name)
         variables = {**variables, "@override": override}
-        in_order = localcontext["localsiteurl"] or context.get("localsiteurl")
+        # Bodies render with the shared context's localsiteurl as it is when they render:
+        # a page that changes it (relative URLs) is written in order.
+        local = localcontext["localsiteurl"]
+        in_order = local and local != context.get("localsiteurl")
         if not in_order and self._claim(path, override):
             self._queue.append((template, localcontext, name, variables, path, site_part))
             signals.content_written.send(path, context=localcontext)
             return
-        # Bodies render with the shared context's localsiteurl as it is when they
-        # render, and a file written twice keeps the last write: in order, here.
+        # So is a file written twice (the last write is kept), after the queue.
         self.flush()
         fingerprint = None
         if site_part is not None:
@@ -321,6 +323,9 @@ class IncrementalWriter:
             for job in jobs:
                 self._run(job)
             return
+        logger.debug(
+            "incremental_output: %d page(s) rendered by %d processes", len(jobs), self._processes
+        )
         self._before = (frozenset(self.pages), self.rendered, self.skipped)
         run_split(jobs, self._run, self._processes, self._child_state, self._merge)
 
