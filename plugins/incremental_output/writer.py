@@ -85,11 +85,19 @@ def file_stamp(path):
 # Pelican's bookkeeping maps, filled in whatever order files were read; no template
 # iterates them, so their order is not part of the fingerprint.
 UNORDERED_CONTEXT_KEYS = ("generated_content", "static_content")
+# Settings that change how pages are written, never what: not part of the fingerprint
+# (tests/test_parallel_output.py proves the site the same with 1 process or 2).
+NEUTRAL_SETTINGS = ("INCREMENTAL_OUTPUT_PROCESSES",)
+
+
+def without_neutral(settings):
+    return {key: value for key, value in settings.items() if key not in NEUTRAL_SETTINGS}
 
 
 def canonical(context):
-    """The context with its bookkeeping maps in a fixed order."""
-    fixed = dict(context)
+    """The context with its bookkeeping maps in a fixed order, without the settings that
+    change no page."""
+    fixed = without_neutral(context)
     for key in UNORDERED_CONTEXT_KEYS:
         if isinstance(fixed.get(key), dict):
             fixed[key] = dict(sorted(fixed[key].items()))
@@ -165,9 +173,9 @@ class IncrementalWriter:
         remembered = self._sites.get(id(context))
         if remembered is not None and remembered[0] is context and remembered[1] == values:
             return remembered[2], remembered[3], templates
-        settings = self._writer.settings
+        settings = without_neutral(self._writer.settings)
         encoding, contents = self._encoder.encode_with_refs(canonical(context), remember=False)
-        settings_encoding, more = self._encoder.encode_with_refs(settings)
+        settings_encoding, more = self._encoder.encode_with_refs(settings, remember=False)
         contents.update(more)
         closure = self._encoder.closure(contents)
         site = digest(
