@@ -199,7 +199,7 @@ class IncrementalWriter:
         """The page's fingerprint from its site part and its own variables, or None."""
         site, known, templates = site_part
         try:
-            encoding, contents = self._encoder.encode_with_refs(variables, remember=False)
+            encoding, contents = self._encoder.encode_with_refs(variables, False, known)
             extra = self._encoder.closure(contents, known)
         except Unfingerprintable as error:
             logger.debug("incremental_output: rendering %s: %s", name, error)
