@@ -73,6 +73,18 @@ def test_the_site_is_byte_identical_rendered_by_one_process_or_two(tmp_path, set
     assert [name for name in one if one[name] != two[name]] == []
 
 
+def test_the_number_of_processes_renders_no_page_again(tmp_path):
+    content = site_content(tmp_path)
+    output = tmp_path / "output"
+    extra = ("--set", "SEARCH_INDEX_ENABLED=false")
+    result = run_build(output, content=content, extra=(*extra, *processes(2)))
+    assert result.returncode == 0, result.stderr
+    pages = {path: path.stat().st_mtime_ns for path in output.rglob("*.html")}
+    result = run_build(output, content=content, extra=(*extra, *processes(1)))
+    assert result.returncode == 0, result.stderr
+    assert {path: path.stat().st_mtime_ns for path in output.rglob("*.html")} == pages
+
+
 def test_a_template_error_in_a_page_the_child_renders_fails_the_build_as_usual(tmp_path):
     # Every article but the first fails: the first failing page, the second written,
     # is the child's (pages are shared out in turn: the parent has the first).
