@@ -20,6 +20,7 @@ sitemap listens to it). Feeds are always written.
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 
 from pelican import signals
@@ -327,7 +328,9 @@ class IncrementalWriter:
         if self._encoder is not None:  # every content object met so far, by path
             self._sources = None
             self._by_source_path()
-        if self._processes < 2 or len(jobs) < SPLIT_AT:
+        # Forking while another thread runs (prompt_cards' image pool, drawing cards on
+        # a cold build) could copy a lock it holds; those builds' cores are busy anyway.
+        if self._processes < 2 or len(jobs) < SPLIT_AT or threading.active_count() > 1:
             for job in jobs:
                 self._run(job)
             return
