@@ -59,6 +59,10 @@ def test_the_site_is_byte_identical_rendered_by_one_process_or_two(tmp_path, set
     for count in (1, 2):
         outputs[count] = tmp_path / f"processes-{count}" / "output"
         extra = ("--debug", *processes(count), "--set", "SEARCH_INDEX_ENABLED=false")
+        # Card images drawn in this process: no image pool thread, so pages are split
+        # (with a thread running they render in the build's own process).
+        extra += ("--set", "PROMPT_CARDS_WORKERS=1")
+        extra += ("--set", f"PROMPT_CARDS_CACHE_PATH={json.dumps(str(tmp_path / 'images'))}")
         result = run_build(outputs[count], settings=settings, content=content, env=env, extra=extra)
         assert result.returncode == 0, result.stdout + result.stderr
         split = [int(n) for n in SPLIT_LOG.findall(result.stdout + result.stderr)]
