@@ -41,12 +41,8 @@ class _Capture(logging.Handler):
     def __init__(self):
         super().__init__(logging.NOTSET)
         self.records = []
-        self._seen = set()
 
     def emit(self, record):
-        if id(record) in self._seen:  # met again by a parent logger's handlers
-            return
-        self._seen.add(id(record))
         self.records.append(portable(record))
 
 
@@ -76,17 +72,17 @@ def _pickles(value):
 
 
 def capture_logging():
-    """In a child: every logger's handlers become one capture (the parent emits)."""
+    """In a child: one capture instead of every handler (the parent emits), on each
+    logger where a record's way up ends (the root, and loggers that do not propagate)."""
     capture = _Capture()
-    loggers = [logging.getLogger()]
-    loggers += [
+    loggers = [
         logger
         for logger in logging.Logger.manager.loggerDict.values()
         if isinstance(logger, logging.Logger)
     ]
     for logger in loggers:
-        if logger.handlers or logger is loggers[0]:
-            logger.handlers = [capture]
+        logger.handlers = [] if logger.propagate else [capture]
+    logging.getLogger().handlers = [capture]
     return capture
 
 
