@@ -202,6 +202,10 @@ PLUGINS += ["incremental_output"]
 INCREMENTAL_OUTPUT = True
 # plugins/fast_urls: each article's URL is worked out once while pages are written.
 PLUGINS += ["fast_urls"]
+# ---- Build speed: pages rendered on both cores (README, "Pages rendered on both cores") ----
+# plugins/incremental_output renders every build's pages, production's too, in this many
+# processes: None = both cores (one on a one-core machine); 1 = in the build's own only.
+INCREMENTAL_OUTPUT_PROCESSES = None
 # Jinja checks every template file's mtime on each {% include %} by default (~90,000
 # stats a build); templates don't change during a build, so load each once.
 JINJA_ENVIRONMENT["auto_reload"] = False

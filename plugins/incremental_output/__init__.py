@@ -15,8 +15,18 @@ when the build succeeds, so after a failed build every page is rendered again.
 tests/test_incremental_output.py builds sites edit after edit and compares every file
 with a clean build.
 
+Every build, dev or production (INCREMENTAL_OUTPUT False: every page rendered, no
+record), renders its pages through this plugin's writer, which shares them between
+INCREMENTAL_OUTPUT_PROCESSES processes (split.py): both cores render. The release
+build is the one the author waits for. tests/test_parallel_output.py proves the site
+byte-identical with one process and with two, and a child's template error failing
+the build with the usual message.
+
 Settings:
-  INCREMENTAL_OUTPUT  False; True skips unchanged pages (only with a kept output folder)
+  INCREMENTAL_OUTPUT            False; True skips unchanged pages (only with a kept
+                                output folder)
+  INCREMENTAL_OUTPUT_PROCESSES  processes rendering pages: None (default) both cores
+                                (one on a one-core machine); 1 renders in the build's own
 """
 
 import hashlib
@@ -27,6 +37,7 @@ from pathlib import Path
 
 from pelican import signals
 
+from .split import default_processes
 from .writer import IncrementalWriter, file_stamp, load_state, record_body_reads, save_state
 
 logger = logging.getLogger(__name__)
@@ -35,10 +46,26 @@ STATE_FILE = "incremental_output.json"
 
 
 def settings_errors(settings):
+    errors = []
     value = settings.get("INCREMENTAL_OUTPUT", False)
     if not isinstance(value, bool):
-        return [f"incremental_output: INCREMENTAL_OUTPUT must be True or False, got {value!r}"]
-    return []
+        errors.append(
+            f"incremental_output: INCREMENTAL_OUTPUT must be True or False, got {value!r}"
+        )
+    processes = settings.get("INCREMENTAL_OUTPUT_PROCESSES")
+    if processes is not None and (
+        isinstance(processes, bool) or not isinstance(processes, int) or processes < 1
+    ):
+        errors.append(
+            "incremental_output: INCREMENTAL_OUTPUT_PROCESSES must be a whole number of "
+            f"processes, 1 or more (or None: both cores), got {processes!r}"
+        )
+    return errors
+
+
+def processes(settings):
+    """How many processes render the pages (settings_errors has checked the value)."""
+    return settings.get("INCREMENTAL_OUTPUT_PROCESSES") or default_processes()
 
 
 def check_settings(pelican):
@@ -80,22 +107,30 @@ def code_digest(settings, modules):
 
 
 class Build:
-    """One build's incremental writing: the record read, the writer, the record written."""
+    """One build's writing: the record read, the writer, the record written (the record
+    only when INCREMENTAL_OUTPUT is on)."""
 
     def __init__(self, settings, output_path):
         self.settings = settings
+        self.incremental = settings.get("INCREMENTAL_OUTPUT", False)
+        self.processes = processes(settings)
         self.output_path = str(Path(output_path).resolve())
         self.state_path = Path(settings["CACHE_PATH"]) / STATE_FILE
-        state = load_state(self.state_path)
-        self.previous = state.get(self.output_path, {})
-        # Until this build succeeds, no record: a failed build leaves pages half-written.
-        self.state_path.unlink(missing_ok=True)
-        self.code = code_digest(settings, sys.modules)
+        self.previous = {}
+        self.code = None
+        if self.incremental:
+            state = load_state(self.state_path)
+            self.previous = state.get(self.output_path, {})
+            # Until this build succeeds, no record: a failed build leaves pages half-written.
+            self.state_path.unlink(missing_ok=True)
+            self.code = code_digest(settings, sys.modules)
         self.writer = None
 
     def wrap(self, writer):
         if self.writer is None or self.writer._writer is not writer:
-            self.writer = IncrementalWriter(writer, self.code, self.previous)
+            self.writer = IncrementalWriter(
+                writer, self.code, self.previous, self.incremental, self.processes
+            )
         return self.writer
 
     def written(self):
@@ -113,7 +148,7 @@ class Build:
 
     def finish(self):
         """The build succeeded: record its pages."""
-        if self.writer is not None:
+        if self.writer is not None and self.incremental:
             save_state(self.state_path, {self.output_path: self.writer.pages})
 
 
@@ -140,10 +175,11 @@ def start(generators):
     """Give every generator's generate_output the incremental writer."""
     global _build
     _build = None
-    if not generators or not generators[0].settings.get("INCREMENTAL_OUTPUT", False):
+    if not generators:
         return
     first = generators[0]
-    record_body_reads()
+    if first.settings.get("INCREMENTAL_OUTPUT", False):
+        record_body_reads()
     _build = build = Build(first.settings, first.output_path)
     writing = [g for g in generators if getattr(g, "generate_output", None) is not None]
     for generator in writing:
@@ -153,7 +189,9 @@ def start(generators):
 
 def _wrapped(generate_output, build, last):
     def wrapped(writer):
-        result = generate_output(build.wrap(writer))
+        writing = build.wrap(writer)
+        result = generate_output(writing)
+        writing.flush()  # the generator's queued pages
         if last:
             build.written()
         return result

@@ -99,7 +99,11 @@ class Encoder:
         self._own = {}  # id -> (content, own fingerprint, ids of content it refers to)
         self._objects = {}  # id -> content object, for every content object met
         self._ref_memo = {}  # id -> content_ref() of that object
-        self._refs = set()  # content objects met by the encode() running now
+        # The content objects met by the encode() running now: a list of parts, each the
+        # id of a content object or the (remembered) parts of a container met before, so
+        # meeting a container costs one part, not a copy of every id inside it.
+        self._refs = []
+        self._outside_memo = {}  # id(parts) -> (parts, known, ids in them not in known)
         self._open = set()  # ids of the values being encoded (a cycle would never end)
 
     def contents(self):
@@ -108,14 +112,48 @@ class Encoder:
 
     # -- values --
 
-    def encode_with_refs(self, value, remember=True):
-        """(encoding, {id: content object} for every content object inside `value`)."""
-        outer, self._refs = self._refs, set()
+    def encode_with_refs(self, value, remember=True, known=None):
+        """(encoding, {id: content object} for every content object inside `value`, but
+        those whose id is in `known`)."""
+        outer, self._refs = self._refs, []
         try:
             encoding = self.encode(value, remember)
-            return encoding, {key: self._objects[key] for key in self._refs}
+            parts = tuple(self._refs)
         finally:
             self._refs = outer
+        ids = self._every_id(parts) if known is None else self._outside(parts, known)
+        return encoding, {key: self._objects[key] for key in ids}
+
+    @staticmethod
+    def _every_id(parts):
+        found, seen, pending = set(), set(), [parts]
+        while pending:
+            node = pending.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            for part in node:
+                if type(part) is int:
+                    found.add(part)
+                else:
+                    pending.append(part)
+        return found
+
+    def _outside(self, node, known):
+        """The ids in `node` (parts) not in `known`, worked out once per remembered node."""
+        remembered = self._outside_memo.get(id(node))
+        if remembered is not None and remembered[0] is node and remembered[1] is known:
+            return remembered[2]
+        ids = set()
+        for part in node:
+            if type(part) is int:
+                if part not in known:
+                    ids.add(part)
+            else:
+                ids.update(self._outside(part, known))
+        ids = tuple(ids)
+        self._outside_memo[id(node)] = (node, known, ids)
+        return ids
 
     def encode(self, value, remember=True):
         """The canonical string of `value`; `remember=False` for a value met only once
@@ -125,41 +163,48 @@ class Encoder:
             return repr(value)
         if isinstance(value, Content):
             key = id(value)
-            self._refs.add(key)
+            self._refs.append(key)
             if self._objects.get(key) is not value:
                 self._objects[key] = value
                 self._ref_memo[key] = content_ref(value)
             return self._ref_memo[key]
         remembered = self._memo.get(id(value))
         if remembered is not None and remembered[0] is value:
-            self._refs |= remembered[2]
+            if remembered[2]:
+                self._refs.append(remembered[2])
             return remembered[1]
         if id(value) in self._open:
             raise Unfingerprintable(f"a {type(value).__qualname__} that contains itself")
         self._open.add(id(value))
-        outer, self._refs = self._refs, set()
+        outer, self._refs = self._refs, []
         try:
             encoding = self._encode_new(value)
-            inner = frozenset(self._refs)
+            inner = tuple(self._refs)
         finally:
-            self._refs = outer | self._refs
+            self._refs = outer
             self._open.discard(id(value))
+        if inner:
+            outer.append(inner)
         if len(encoding) > LONG:  # nested containers then cost their digest, not a copy
             encoding = f"#{digest(encoding)}"
         if remember and not isinstance(value, SCALARS):
             self._memo[id(value)] = (value, encoding, inner)
         return encoding
 
+    def _item(self, value):
+        """encode(value), a plain string's without a call (most keys and items are)."""
+        return repr(value) if type(value) is str else self.encode(value)
+
     def _encode_new(self, value):
-        encode = self.encode
+        encode, item = self.encode, self._item
         if isinstance(value, Markup):
             return f"M{str(value)!r}"
         if isinstance(value, SCALARS):
             return f"{type(value).__name__}{value!r}"
         if isinstance(value, list | tuple):
-            return f"{type(value).__name__}[{','.join(map(encode, value))}]"
+            return f"{type(value).__name__}[{','.join([item(v) for v in value])}]"
         if isinstance(value, dict):
-            items = ",".join(f"{encode(k)}:{encode(v)}" for k, v in value.items())
+            items = ",".join([f"{item(k)}:{item(v)}" for k, v in value.items()])
             return f"{type(value).__name__}{{{items}}}"
         if isinstance(value, set | frozenset):
             return f"{type(value).__name__}{{{','.join(sorted(map(encode, value)))}}}"
@@ -201,10 +246,13 @@ class Encoder:
         raise Unfingerprintable(f"cannot fingerprint a {type(value).__qualname__}")
 
     def _object(self, value, attributes):
+        item = self._item
         items = ",".join(
-            f"{name}:{self.encode(item)}"
-            for name, item in attributes.items()
-            if name not in SHARED_ATTRIBUTES
+            [
+                f"{name}:{item(field)}"
+                for name, field in attributes.items()
+                if name not in SHARED_ATTRIBUTES
+            ]
         )
         return f"{type(value).__qualname__}({items})"
 

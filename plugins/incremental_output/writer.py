@@ -20,6 +20,7 @@ sitemap listens to it). Feeds are always written.
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 
 from pelican import signals
@@ -28,6 +29,7 @@ from pelican.paginator import Paginator
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 
 from .fingerprint import Encoder, Unfingerprintable, body_digest, digest, unrendered_fields
+from .split import run_split
 
 logger = logging.getLogger(__name__)
 
@@ -84,30 +86,60 @@ def file_stamp(path):
 # Pelican's bookkeeping maps, filled in whatever order files were read; no template
 # iterates them, so their order is not part of the fingerprint.
 UNORDERED_CONTEXT_KEYS = ("generated_content", "static_content")
+# Settings that change how pages are written, never what: not part of the fingerprint
+# (tests/test_parallel_output.py proves the site the same with 1 process or 2).
+NEUTRAL_SETTINGS = ("INCREMENTAL_OUTPUT_PROCESSES",)
+
+
+def without_neutral(settings):
+    return {key: value for key, value in settings.items() if key not in NEUTRAL_SETTINGS}
 
 
 def canonical(context):
-    """The context with its bookkeeping maps in a fixed order."""
-    fixed = dict(context)
+    """The context with its bookkeeping maps in a fixed order, without the settings that
+    change no page."""
+    fixed = without_neutral(context)
     for key in UNORDERED_CONTEXT_KEYS:
         if isinstance(fixed.get(key), dict):
             fixed[key] = dict(sorted(fixed[key].items()))
     return fixed
 
 
-class IncrementalWriter:
-    """A Pelican writer that renders a page only when its inputs changed."""
+# A generator's queue shorter than this is rendered in this process: forking and
+# collecting cost more than a second core saves on a few pages. Measured at ~250 MB RSS:
+# fork 3-15 ms, the child's exit and copy-on-write faults ~10-20 ms more; a page renders
+# in ~0.3-1 ms, so a split pays from roughly 50-100 pages.
+SPLIT_AT = 64
 
-    def __init__(self, writer, site_code, previous):
+
+class IncrementalWriter:
+    """A Pelican writer that renders a page only when its inputs changed (with
+    `incremental` False, every page), the pages shared between `processes` processes.
+
+    `write_file` does Pelican's bookkeeping for a page and sends `content_written` at
+    once, as Pelican does, and queues the page; `flush()` (when the generator's
+    generate_output returns) fingerprints, compares and renders the queue, split
+    between processes when it is long (split.py). A page whose rendering depends on the
+    order of writing (relative URLs, a file written twice) is rendered at once, in order,
+    after the queue.
+    """
+
+    def __init__(self, writer, site_code, previous, incremental=True, processes=1):
         self._writer = writer
         self._site_code = site_code  # digest of code and settings-independent inputs
         self._previous = previous  # output name -> record, from the last build
+        self._incremental = incremental
+        self._processes = processes
         self.pages = {}  # output name -> record, for this build
         self.rendered = self.skipped = 0
         self._encoder = None
         self._sites = {}  # id(context) -> (context, value ids, site digest, known ids)
         self._templates = {}  # id(environment) -> (environment, digest, unrendered fields)
         self._sources = None  # source path -> content object
+        self._body_digests = {}  # id(content object) -> (object, body digest)
+        self._folders = set()  # folders made (or found) in this build, in this process
+        self._queue = []
+        self._before = (frozenset(), 0, 0)  # pages and counts when a split began
 
     def __getattr__(self, name):
         return getattr(self._writer, name)
@@ -144,9 +176,9 @@ class IncrementalWriter:
         remembered = self._sites.get(id(context))
         if remembered is not None and remembered[0] is context and remembered[1] == values:
             return remembered[2], remembered[3], templates
-        settings = self._writer.settings
+        settings = without_neutral(self._writer.settings)
         encoding, contents = self._encoder.encode_with_refs(canonical(context), remember=False)
-        settings_encoding, more = self._encoder.encode_with_refs(settings)
+        settings_encoding, more = self._encoder.encode_with_refs(settings, remember=False)
         contents.update(more)
         closure = self._encoder.closure(contents)
         site = digest(
@@ -155,11 +187,22 @@ class IncrementalWriter:
         self._sites[id(context)] = (context, values, site, frozenset(closure))
         return site, frozenset(closure), templates
 
-    def fingerprint(self, template, context, name, variables):
-        """The page's fingerprint (or None: render it)."""
+    def _site_part(self, template, context, name):
+        """The page's share of the site fingerprint, worked out when the page is
+        queued (the context as it is then), or None: render it."""
         try:
-            site, known, templates = self._site(context, template.environment)
-            encoding, contents = self._encoder.encode_with_refs(variables, remember=False)
+            return self._site(context, template.environment)
+        except Unfingerprintable as error:
+            logger.debug("incremental_output: rendering %s: %s", name, error)
+        except Exception as error:  # noqa: BLE001 - a value breaks when read: render the page
+            logger.debug("incremental_output: rendering %s: %r", name, error)
+        return None
+
+    def _page_fingerprint(self, site_part, template, name, variables):
+        """The page's fingerprint from its site part and its own variables, or None."""
+        site, known, templates = site_part
+        try:
+            encoding, contents = self._encoder.encode_with_refs(variables, False, known)
             extra = self._encoder.closure(contents, known)
         except Unfingerprintable as error:
             logger.debug("incremental_output: rendering %s: %s", name, error)
@@ -170,10 +213,29 @@ class IncrementalWriter:
         parts = [self._site_code, templates, site, repr(template.name), repr(name), encoding]
         return digest("\0".join([*parts, *map(repr, sorted(extra.values()))]))
 
+    def fingerprint(self, template, context, name, variables):
+        """The page's fingerprint (or None: render it)."""
+        site_part = self._site_part(template, context, name)
+        if site_part is None:
+            return None
+        return self._page_fingerprint(site_part, template, name, variables)
+
+    def _unchanged(self, name, path, fingerprint):
+        """The page's output file is the one recorded, and its inputs are unchanged."""
+        record = self._previous.get(name)
+        return (
+            fingerprint is not None
+            and record is not None
+            and record["fingerprint"] == fingerprint
+            and record["file"] == file_stamp(path)  # None when the file is missing
+            and record["bodies"] is not None
+            and record["bodies"] == self._bodies(record["sources"])
+        )
+
     # -- writing --
 
     def _claim(self, path, override):
-        """Pelican's _open_w bookkeeping for a page that is not written again."""
+        """Pelican's _open_w bookkeeping for a page written for the first time."""
         writer = self._writer
         if path in writer._overridden_files or path in writer._written_files:
             return False  # written twice in one build: Pelican's rules, by rendering
@@ -183,39 +245,69 @@ class IncrementalWriter:
         return True
 
     def _write_page(self, template, localcontext, context, name, override, variables):
-        global _body_reads
         path = sanitised_join(self._writer.output_path, name)
+        site_part = None
+        if self._incremental and not localcontext.get("localsiteurl"):
+            site_part = self._site_part(template, context, name)
+        variables = {**variables, "@override": override}
+        # Bodies render with the shared context's localsiteurl as it is when they render:
+        # a page that changes it (relative URLs) is written in order.
+        local = localcontext["localsiteurl"]
+        in_order = local and local != context.get("localsiteurl")
+        if not in_order and self._claim(path, override):
+            self._queue.append((template, localcontext, name, variables, path, site_part))
+            signals.content_written.send(path, context=localcontext)
+            return
+        # So is a file written twice (the last write is kept), after the queue.
+        self.flush()
         fingerprint = None
-        if not localcontext.get("localsiteurl"):
-            fingerprint = self.fingerprint(
-                template, context, name, {**variables, "@override": override}
-            )
-        record = self._previous.get(name)
-        if (
-            fingerprint is not None
-            and record is not None
-            and record["fingerprint"] == fingerprint
-            and record["file"] == file_stamp(path)
-            and record["bodies"] is not None
-            and record["bodies"] == self._bodies(record["sources"])
-            and self._claim(path, override)
-        ):
-            self.pages[name] = record
+        if site_part is not None:
+            fingerprint = self._page_fingerprint(site_part, template, name, variables)
+        if self._unchanged(name, path, fingerprint) and self._claim(path, override):
+            self.pages[name] = self._previous[name]
             self.skipped += 1
             signals.content_written.send(path, context=localcontext)
             return
-
         if localcontext["localsiteurl"]:
             context["localsiteurl"] = localcontext["localsiteurl"]
-        _body_reads = {}
-        try:
-            output = template.render(localcontext)
-            reads = _body_reads
-        finally:
-            _body_reads = None
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        output, reads = self._render(template, localcontext)
+        self._make_folder(os.path.dirname(path))
         with self._writer._open_w(path, "utf-8", override=override) as f:
             f.write(output)
+        self._wrote(name, path, fingerprint, reads)
+        signals.content_written.send(path, context=localcontext)
+
+    def _run(self, job):
+        """Fingerprint, compare and render (or skip) one queued page."""
+        template, localcontext, name, variables, path, site_part = job
+        fingerprint = None
+        if site_part is not None:
+            fingerprint = self._page_fingerprint(site_part, template, name, variables)
+        if self._unchanged(name, path, fingerprint):
+            self.pages[name] = self._previous[name]
+            self.skipped += 1
+            return
+        output, reads = self._render(template, localcontext)
+        self._make_folder(os.path.dirname(path))
+        with open(path, "w", encoding="utf-8") as f:  # claimed when queued
+            f.write(output)
+        self._wrote(name, path, fingerprint, reads)
+
+    def _render(self, template, localcontext):
+        """The page's HTML, and the content objects whose body it read."""
+        global _body_reads
+        _body_reads = {}
+        try:
+            return template.render(localcontext), _body_reads
+        finally:
+            _body_reads = None
+
+    def _make_folder(self, folder):
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+
+    def _wrote(self, name, path, fingerprint, reads):
         logger.info('Writing "%s"', path)
         self.rendered += 1
         if fingerprint is not None:
@@ -229,7 +321,38 @@ class IncrementalWriter:
                     "sources": sources,
                     "bodies": bodies,
                 }
-        signals.content_written.send(path, context=localcontext)
+
+    def flush(self):
+        """Render the queued pages: in this process when they are few, else split."""
+        jobs, self._queue = self._queue, []
+        if not jobs:
+            return
+        if self._encoder is not None:  # every content object met so far, by path
+            self._sources = None
+            self._by_source_path()
+        # Forking while another thread runs (prompt_cards' image pool, drawing cards on
+        # a cold build) could copy a lock it holds; those builds' cores are busy anyway.
+        if self._processes < 2 or len(jobs) < SPLIT_AT or threading.active_count() > 1:
+            for job in jobs:
+                self._run(job)
+            return
+        logger.debug(
+            "incremental_output: %d page(s) rendered by %d processes", len(jobs), self._processes
+        )
+        self._before = (frozenset(self.pages), self.rendered, self.skipped)
+        run_split(jobs, self._run, self._processes, self._child_state, self._merge)
+
+    def _child_state(self):
+        """What a child rendered: the records of its pages and its counts."""
+        known, rendered, skipped = self._before
+        mine = {name: record for name, record in self.pages.items() if name not in known}
+        counts = {"rendered": self.rendered - rendered, "skipped": self.skipped - skipped}
+        return {"pages": mine, **counts}
+
+    def _merge(self, state):
+        self.pages.update(state["pages"])
+        self.rendered += state["rendered"]
+        self.skipped += state["skipped"]
 
     def _bodies(self, sources):
         """The body digests of the content objects at `sources` (None if one is gone)."""
@@ -237,14 +360,22 @@ class IncrementalWriter:
         found = [by_path.get(source) for source in sources]
         if any(obj is None for obj in found):
             return None
-        return digest("\0".join(body_digest(obj) for obj in found))
+        return digest("\0".join(map(self._body_digest, found)))
+
+    def _body_digest(self, obj):
+        """body_digest(obj), worked out once per object (bodies are set before writing)."""
+        remembered = self._body_digests.get(id(obj))
+        if remembered is None or remembered[0] is not obj:
+            remembered = (obj, body_digest(obj))
+            self._body_digests[id(obj)] = remembered
+        return remembered[1]
 
     def _by_source_path(self):
         """Every content object the site fingerprint met, by source path (None when two
         objects share one: their bodies cannot be told apart)."""
         if self._sources is None:
             self._sources = {}
-            for obj in self._encoder.contents():
+            for obj in self._encoder.contents() if self._encoder is not None else ():
                 if obj.source_path:
                     known = self._sources.get(obj.source_path, obj)
                     self._sources[obj.source_path] = obj if known is obj else None
