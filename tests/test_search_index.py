@@ -1,12 +1,20 @@
 """Search index: the bundle plugins/search_index builds from the articles is the one the
 Pagefind CLI builds from the written pages, and failures say what to do."""
 
+import shutil
 import subprocess
 
 import pytest
 from PIL import Image
 
-from plugins.search_index import BUNDLE_DIR, marks_search_body, page_url, search_document
+from plugins.search_index import (
+    BUNDLE_DIR,
+    Document,
+    marks_search_body,
+    page_url,
+    search_document,
+    unchanged_prefix,
+)
 from tests.pagefind_reader import Bundle
 from tests.sitebuild import content_with, run_build
 
@@ -120,3 +128,53 @@ def test_only_templates_with_the_mark_are_indexed():
     env = Environment(loader=FunctionLoader(lambda name: custom[name]))
     assert marks_search_body(env, "child")
     assert not marks_search_body(env, "plain")
+
+
+def stamped(source, mtime, url="/x/", html="<p>x</p>"):
+    return Document(source, (mtime, 10), url, html)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        ({"a": (1, 10), "b": (2, 10), "c": (3, 10)}, []),  # nothing changed: nothing early
+        ({"a": (1, 10), "b": (2, 10), "c": (9, 10)}, ["a", "b"]),  # the last one edited
+        ({"a": (1, 10), "b": (9, 10), "c": (3, 10)}, ["a"]),  # c now sorts before b
+        ({"a": (1, 10), "b": (2, 10), "c": (3, 11)}, ["a", "b"]),  # same mtime, new size
+        ({"a": (1, 10), "b": None, "c": (9, 10)}, ["a"]),  # b deleted
+        ({"a": (1, 10), "b": (2, 10), "c": (0, 10)}, []),  # c edited, its mtime set back
+    ],
+)
+def test_the_unchanged_articles_indexed_first(now, expected):
+    previous = [stamped("a", 1), stamped("b", 2), stamped("c", 3)]
+    assert [document.source for document in unchanged_prefix(previous, now)] == expected
+
+
+def bundle_bytes(output):
+    bundle = output / BUNDLE_DIR
+    return {
+        path.relative_to(bundle).as_posix(): path.read_bytes()
+        for path in sorted(bundle.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_a_rebuild_indexes_what_a_clean_build_indexes(tmp_path):
+    """After an edit Pagefind starts early on the unchanged articles; when those turn
+    out to be indexed differently (here every URL changed), it starts again."""
+    content = site_content(tmp_path)
+    output, clean = tmp_path / "output", tmp_path / "clean" / "output"
+    assert run_build(output, content=content).returncode == 0
+    article = content / "pictured.md"
+    steps = [
+        ("body edited", [], "\nA new closing line about marmalade.\n"),
+        ("URLs changed", ["--set", 'ARTICLE_SAVE_AS="posts/{slug}.html"'], "\nMore.\n"),
+    ]
+    for step, extra, addition in steps:
+        article.write_text(article.read_text(encoding="utf-8") + addition, encoding="utf-8")
+        result = run_build(output, content=content, extra=extra)
+        assert result.returncode == 0, result.stderr
+        shutil.rmtree(clean.parent, ignore_errors=True)
+        assert run_build(clean, content=content, extra=extra).returncode == 0
+        assert bundle_bytes(output) == bundle_bytes(clean), step
+    assert Bundle(output / BUNDLE_DIR).search("marmalad") == ["/posts/pictured-words.html"]

@@ -24,12 +24,15 @@ import importlib.metadata
 import json
 import logging
 import os
+import pickle
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import NamedTuple
 
 from jinja2 import nodes
 from markupsafe import escape
@@ -95,7 +98,11 @@ def pagefind_command(site_dir):
 
 def indexed_pages(bundle_dir):
     """How many pages the index at `bundle_dir` holds, from its pagefind-entry.json."""
-    entry = json.loads((Path(bundle_dir) / "pagefind-entry.json").read_text(encoding="utf-8"))
+    path = Path(bundle_dir) / "pagefind-entry.json"
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise SearchIndexError(f"{path} is not valid JSON ({error})") from error
     return sum(language["page_count"] for language in entry["languages"].values())
 
 
@@ -149,8 +156,20 @@ def searchable_articles(generator):
             yield article
 
 
+class Document(NamedTuple):
+    """One page for Pagefind: where its article comes from, and what is indexed."""
+
+    source: str  # the article's source file
+    stamp: tuple  # its (mtime_ns, size) when it was read
+    url: str
+    html: str
+
+
 def article_documents(generator, settings):
-    """[(url, html)] for every searchable article, in page order."""
+    """A Document for every searchable article, in index order: by the source file's
+    modification time, then URL. (Pagefind's bundle depends on that order; editing an
+    article moves it last, so the next build can index every other one before it knows
+    the edited one: see SearchIndex.)"""
     lang = settings["DEFAULT_LANG"]
     documents = []
     for article in searchable_articles(generator):
@@ -159,19 +178,27 @@ def article_documents(generator, settings):
         else:
             siteurl = article.get_siteurl()
         body = article.get_content(siteurl)
-        documents.append((page_url(article.save_as), search_document(article.title, body, lang)))
-    documents.sort()
+        stat = os.stat(article.source_path)
+        documents.append(
+            Document(
+                article.source_path,
+                (stat.st_mtime_ns, stat.st_size),
+                page_url(article.save_as),
+                search_document(article.title, body, lang),
+            )
+        )
+    documents.sort(key=lambda document: (document.stamp[0], document.url))
     return documents
 
 
 def documents_digest(documents):
-    """A digest of what is indexed and by which Pagefind: an unchanged digest means the
-    index written last time is still right."""
+    """A digest of what is indexed, in which order and by which Pagefind: an unchanged
+    digest means the index written last time is still right."""
     version = importlib.metadata.version("pagefind")
     hasher = hashlib.blake2b(f"{version}|{len(documents)}".encode(), digest_size=20)
-    for url, html in documents:
-        hasher.update(f"{len(url)}:{url}{len(html)}:".encode())
-        hasher.update(html.encode())
+    for document in documents:
+        hasher.update(f"{len(document.url)}:{document.url}{len(document.html)}:".encode())
+        hasher.update(document.html.encode())
     return hasher.hexdigest()
 
 
@@ -190,174 +217,293 @@ def bundle_stamp(bundle):
     return hashlib.blake2b("\n".join(stamp).encode(), digest_size=20).hexdigest()
 
 
-class PagefindService:
-    """Pagefind's `--service` mode, spoken to directly: requests and responses are
-    base64-encoded JSON, each followed by a comma (the protocol of pagefind's Python
-    API, whose reader waits 0.1 s before reading each response: 100 s for 1,000 pages)."""
+def unchanged_prefix(previous, stamps):
+    """The documents of the last build that this build will index first, unchanged: those
+    whose source file is as it was, up to the first one that sorts after a changed file.
+    `previous` is the last build's documents in index order; `stamps` maps each of their
+    sources to its (mtime_ns, size) now, or None if it is gone."""
+    changed = [
+        stamps[document.source]
+        for document in previous
+        if stamps[document.source] not in (document.stamp, None)
+    ]
+    if not changed:
+        return []
+    first_changed = min(stamp[0] for stamp in changed)
+    prefix = []
+    for document in previous:
+        if stamps[document.source] != document.stamp or document.stamp[0] >= first_changed:
+            break
+        prefix.append(document)
+    return prefix
 
-    def __init__(self):
+
+def request(number, payload):
+    """One request to `pagefind --service`: base64-encoded JSON, then a comma."""
+    return base64.b64encode(json.dumps({"message_id": number, "payload": payload}).encode()) + b","
+
+
+def service_problems(responses, urls):
+    """What went wrong, from the service's responses ({message id: payload}) to a new
+    index (message 1), one AddFile per URL in `urls` and WriteFiles: one line per failed
+    request, naming the page."""
+    problems = []
+    new_index = responses.get(1, {})
+    if new_index.get("type") != "NewIndex" or new_index.get("index_id") != 0:
+        problems.append(f"creating the index: {new_index.get('message', new_index)}")
+    for number, url in enumerate(urls, 2):
+        response = responses.get(number, {})
+        if response.get("type") != "IndexedFile":
+            problems.append(f"{url}: {response.get('message', 'no answer')}")
+    written = responses.get(len(urls) + 2, {})
+    if written.get("type") != "WriteFiles":
+        problems.append(f"writing the bundle: {written.get('message', written)}")
+    return problems
+
+
+_WRITE, _ABANDON = "write", "abandon"
+
+
+class PagefindRun:
+    """One `pagefind --service` process building a bundle, fed from a background thread.
+
+    The main thread hands it documents (add(), any number of times, in index order, the
+    last time with last=True), then waits for the bundle (finish()) or drops it
+    (abandon()). The service handles requests
+    one at a time, in order, and numbers its indexes from 0, so requests are written as
+    they come and the answers read at the end. (pagefind's own Python API waits 0.1 s
+    before reading each answer: 100 s for 1,000 pages.) The thread seldom needs the GIL,
+    which the main thread holds while it renders pages.
+    """
+
+    def __init__(self, bundle):
+        self.bundle = Path(bundle)
+        self.sent = []  # the documents added, in order
+        self.pages = None
+        self.error = None
+        self._queue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
+        self._thread.start()
+
+    def add(self, documents, last=False):
+        """Index `documents` after those added before; `last`: they are the last ones,
+        write the bundle."""
+        self.sent.extend(documents)
+        self._queue.put([(document.url, document.html) for document in documents])
+        if last:
+            self._queue.put(_WRITE)
+
+    def abandon(self):
+        self._queue.put(_ABANDON)
+        self._thread.join()
+
+    def finish(self):
+        """Wait for the bundle; return how many pages it holds, or raise SearchIndexError."""
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.pages
+
+    def _run(self):
+        try:
+            self.pages = self._index()
+        except SearchIndexError as error:
+            self.error = error
+        except Exception as error:  # noqa: BLE001 - finish() reports it in the main thread
+            self.error = SearchIndexError(f"{type(error).__name__}: {error}")
+            self.error.__cause__ = error
+
+    def _index(self):
         from pagefind.service import get_executable
 
         executable = get_executable()
         if executable is None:
-            raise SearchIndexError("search_index: the Pagefind binary is not installed")
-        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
-        self.process = subprocess.Popen(
-            [str(executable), "--service"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-        )
-        self.next_id = 0
-        self.pending = b""
+            raise SearchIndexError("the Pagefind binary is not installed (pip: pagefind[bin])")
+        with tempfile.TemporaryFile() as stderr:
+            process = subprocess.Popen(
+                [str(executable), "--service"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+            )
 
-    def request(self, payload):
-        """Send one request; return its message id."""
-        self.next_id += 1
-        message = {"message_id": self.next_id, "payload": payload}
-        self.process.stdin.write(base64.b64encode(json.dumps(message).encode()) + b",")
-        return self.next_id
+            def stopped():
+                process.wait()
+                stderr.seek(0)
+                output = stderr.read().decode(errors="replace").strip()
+                message = f"Pagefind stopped unexpectedly (exit {process.returncode}):\n{output}"
+                return SearchIndexError(message)
 
-    def flush(self):
-        self.process.stdin.flush()
+            try:
+                urls = []
+                try:
+                    self._write(process, request(1, {"type": "NewIndex", "config": None}))
+                    while (item := self._queue.get()) not in (_WRITE, _ABANDON):
+                        first = len(urls) + 2
+                        urls += [url for url, _html in item]
+                        self._write(
+                            process,
+                            b"".join(
+                                request(number, add_file(url, html))
+                                for number, (url, html) in enumerate(item, first)
+                            ),
+                        )
+                    if item == _ABANDON:
+                        process.kill()
+                        return None
+                    # Pagefind names its files by content hash: start afresh so old
+                    # ones don't pile up.
+                    shutil.rmtree(self.bundle, ignore_errors=True)
+                    written = {"type": "WriteFiles", "index_id": 0, "output_path": str(self.bundle)}
+                    self._write(process, request(len(urls) + 2, written))
+                except BrokenPipeError as error:
+                    raise stopped() from error
+                responses = self._read(process, len(urls) + 2, stopped)
+            finally:
+                with contextlib.suppress(OSError):  # closing stdin ends the service
+                    process.stdin.close()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                process.stdout.close()
+        problems = service_problems(responses, urls)
+        if problems:
+            raise SearchIndexError("\n".join(problems))
+        if not (self.bundle / "pagefind-entry.json").is_file():
+            raise SearchIndexError(f"Pagefind wrote no index into {self.bundle}")
+        return indexed_pages(self.bundle)
 
-    def response(self):
-        """(message id, payload) of the next response."""
-        while b"," not in self.pending:
-            chunk = self.process.stdout.read1(1 << 16)
+    @staticmethod
+    def _write(process, data):
+        view = memoryview(data)
+        while view:  # one system call (and one wait for the GIL) in practice
+            view = view[os.write(process.stdin.fileno(), view) :]
+
+    @staticmethod
+    def _read(process, count, stopped):
+        """The service's first `count` answers, as {message id: payload}."""
+        responses, pending = {}, b""
+        while len(responses) < count:
+            chunk = os.read(process.stdout.fileno(), 1 << 20)
             if not chunk:
-                self.process.wait()
-                raise SearchIndexError(
-                    f"Pagefind stopped unexpectedly (exit {self.process.returncode}):\n"
-                    f"{self.errors()}"
-                )
-            self.pending += chunk
-        raw, _comma, self.pending = self.pending.partition(b",")
-        message = json.loads(base64.b64decode(raw))
-        return message.get("message_id"), message["payload"]
+                raise stopped()
+            *complete, pending = (pending + chunk).split(b",")
+            for raw in complete:
+                try:
+                    message = json.loads(base64.b64decode(raw, validate=True))
+                except ValueError as error:
+                    raise SearchIndexError(
+                        f"Pagefind answered something unexpected: {raw[:200]!r}"
+                    ) from error
+                responses[message.get("message_id")] = message["payload"]
+        return responses
 
-    def call(self, payload):
-        """Send one request and wait for its response."""
-        try:
-            self.request(payload)
-            self.flush()
-        except OSError as error:
-            raise SearchIndexError(
-                f"Pagefind stopped unexpectedly ({error}):\n{self.errors()}"
-            ) from error
-        _id, response = self.response()
-        if response["type"] == "Error":
-            raise SearchIndexError(response["message"])
-        return response
 
-    def errors(self):
-        self.stderr.seek(0)
-        return self.stderr.read().decode(errors="replace").strip()
-
-    def close(self):
-        with contextlib.suppress(OSError):  # Pagefind already stopped
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.stderr.close()
+def add_file(url, html):
+    return {"type": "AddFile", "index_id": 0, "url": url, "file_path": None, "file_contents": html}
 
 
 def write_index(documents, bundle):
-    """Index `documents` ([(url, html)]) with Pagefind into the folder `bundle`, which is
-    replaced (Pagefind names its files by content hash: old ones would pile up). Return
-    how many pages Pagefind indexed."""
-    service = PagefindService()
-    try:
-        index_id = service.call({"type": "NewIndex", "config": None})["index_id"]
-        urls = {}
+    """Index `documents` with Pagefind into the folder `bundle`, now; return the number
+    of pages indexed."""
+    run = PagefindRun(bundle)
+    run.add(documents, last=True)
+    return run.finish()
 
-        def send():  # a second thread writes while this one reads: no pipe fills up
+
+class SearchIndex:
+    """The search index of one build.
+
+    The state of the last build (CACHE_PATH/search_index.pickle: its documents, their
+    digest and the bundle's stamp) lets a rebuild
+    - keep the bundle when nothing indexed changed;
+    - after an article was edited, start Pagefind as soon as the build starts (at
+      `initialized`) on the documents it will index first, unchanged (unchanged_prefix);
+      once the articles are read (all_generators_finalized) and those prove to be what
+      this build indexes first, hand it the rest; otherwise start again with all of them.
+    Pagefind runs in its own process, on the other core, while Pelican writes the pages.
+    """
+
+    def __init__(self, settings, output_path):
+        self.site = str(output_path)
+        self.bundle = Path(output_path) / BUNDLE_DIR
+        self.state_path = Path(settings["CACHE_PATH"]) / "search_index.pickle"
+        self.previous = self._load_state()
+        # Removed while building: a failed build leaves no record of an index it changed.
+        self.state_path.unlink(missing_ok=True)
+        self.digest = None
+        self.documents = None
+        self.run = None
+        self.kept = False
+        previous = self.previous.get("documents", [])
+        stamps = {}
+        for document in previous:
             try:
-                for url, html in documents:
-                    message_id = service.request(
-                        {
-                            "type": "AddFile",
-                            "index_id": index_id,
-                            "url": url,
-                            "file_path": None,
-                            "file_contents": html,
-                        }
-                    )
-                    urls[message_id] = url
-                service.flush()
-            except OSError:  # Pagefind stopped: response() says why
-                pass
+                stat = os.stat(document.source)
+                stamps[document.source] = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                stamps[document.source] = None
+        prefix = unchanged_prefix(previous, stamps)
+        if prefix:
+            self.run = PagefindRun(self.bundle)
+            self.run.add(prefix)
 
-        sender = threading.Thread(target=send, name="pagefind-send", daemon=True)
-        sender.start()
-        problems = []
-        for _ in documents:
-            message_id, response = service.response()
-            if response["type"] == "Error":
-                problems.append(f"{urls.get(message_id, '?')}: {response['message']}")
-        sender.join()
-        if problems:
-            raise SearchIndexError("\n".join(problems))
-        shutil.rmtree(bundle, ignore_errors=True)
-        service.call({"type": "WriteFiles", "index_id": index_id, "output_path": str(bundle)})
-    finally:
-        service.close()
-    if not (Path(bundle) / "pagefind-entry.json").is_file():
-        raise SearchIndexError(f"Pagefind wrote no index into {bundle}")
-    return indexed_pages(bundle)
+    def _load_state(self):
+        try:
+            with self.state_path.open("rb") as file:
+                state = pickle.load(file)
+            if state["site"] != self.site:
+                return {}
+            state["documents"] = [Document(*document) for document in state["documents"]]
+        except (OSError, pickle.PickleError, EOFError, LookupError, TypeError, ValueError):
+            return {}
+        return state
 
-
-class Indexer:
-    """Pagefind indexing the articles in a background thread while the pages are written."""
-
-    def __init__(self, documents, bundle, record, site):
-        self.bundle, self.record, self.site = Path(bundle), Path(record), str(site)
+    def start(self, documents):
+        """The articles are read: index `documents`, or keep the bundle."""
+        self.documents = documents
         self.digest = documents_digest(documents)
-        self.error = None
-        self.pages = None
-        self.thread = None
-        try:
-            recorded = json.loads(self.record.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            recorded = None
-        # What is indexed is what it was when Pagefind last wrote this bundle, and the
-        # bundle is as it left it: keep it.
-        self.kept = recorded == {
-            "site": self.site,
-            "documents": self.digest,
-            "bundle": bundle_stamp(self.bundle),
-        }
-        self.record.unlink(missing_ok=True)
-        if not self.kept:
-            self.thread = threading.Thread(
-                target=self._run, args=(documents,), name="pagefind", daemon=True
-            )
-            self.thread.start()
-
-    def _run(self, documents):
-        try:
-            self.pages = write_index(documents, self.bundle)
-        except Exception as error:  # noqa: BLE001 - reported in the main thread by finish()
-            self.error = error
+        unchanged = self.previous.get("digest") == self.digest
+        if unchanged and self.previous.get("bundle") == bundle_stamp(self.bundle):
+            self.kept = True
+            if self.run is not None:
+                self.run.abandon()
+                self.run = None
+            return
+        if self.run is not None:
+            sent = [(document.url, document.html) for document in self.run.sent]
+            head = [(document.url, document.html) for document in documents[: len(sent)]]
+            if sent == head:
+                self.run.add(documents[len(sent) :], last=True)
+                return
+            self.run.abandon()
+        self.run = PagefindRun(self.bundle)
+        self.run.add(documents, last=True)
 
     def finish(self):
-        """Wait for Pagefind; raise SearchIndexError if it failed."""
+        """Every page is written: wait for the bundle, and record this build's state."""
         if self.kept:
             log.info("search_index: nothing indexed changed since Pagefind wrote %s", self.bundle)
         else:
-            self.thread.join()
-            if self.error is not None:
+            try:
+                pages = self.run.finish()
+            except SearchIndexError as error:
                 raise SearchIndexError(
                     f"search_index: Pagefind could not index the articles of {self.site}:\n"
-                    f"{self.error}\nSet SEARCH_INDEX_ENABLED = False to build without search."
-                ) from self.error
-            log.info("search_index: Pagefind indexed %s page(s) into %s", self.pages, self.bundle)
-        self.record.parent.mkdir(parents=True, exist_ok=True)
-        state = {"site": self.site, "documents": self.digest, "bundle": bundle_stamp(self.bundle)}
-        self.record.write_text(json.dumps(state), encoding="utf-8")
+                    f"{error}\nSet SEARCH_INDEX_ENABLED = False to build without search."
+                ) from error
+            log.info("search_index: Pagefind indexed %s page(s) into %s", pages, self.bundle)
+        state = {
+            "site": self.site,
+            "digest": self.digest,
+            "bundle": bundle_stamp(self.bundle),
+            "documents": [tuple(document) for document in self.documents],
+        }
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.state_path.open("wb") as file:
+            pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class SearchPageGenerator(Generator):
@@ -381,31 +527,34 @@ def get_generators(pelican):
     return SearchPageGenerator
 
 
-# The indexer of the build in progress, per output folder (one build per process
+# The search index of the build in progress, per output folder (one build per process
 # in practice; keyed so a second Pelican run in the same process starts afresh).
-_indexers = {}
+_builds = {}
+
+
+def begin(pelican):
+    if pelican.settings["SEARCH_INDEX_ENABLED"]:
+        _builds[str(pelican.output_path)] = SearchIndex(pelican.settings, pelican.output_path)
 
 
 def start_index(generators):
     articles = next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
-    if articles is None or not articles.settings["SEARCH_INDEX_ENABLED"]:
-        return
-    settings = articles.settings
-    site = Path(articles.output_path)
-    record = Path(settings["CACHE_PATH"]) / "search_index.json"
-    documents = article_documents(articles, settings)
-    _indexers[str(site)] = Indexer(documents, site / BUNDLE_DIR, record, site)
+    build = _builds.get(str(articles.output_path)) if articles is not None else None
+    if build is not None:
+        build.start(article_documents(articles, articles.settings))
 
 
 def build_index(pelican):
-    indexer = _indexers.pop(str(pelican.output_path), None)
-    if indexer is not None:
-        indexer.finish()
+    build = _builds.pop(str(pelican.output_path), None)
+    if build is not None:
+        build.finish()
 
 
 def register():
-    # initialized: check the settings and fill in defaults before the context is built.
+    # initialized: check the settings and fill in defaults before the context is built;
+    # then, if an article changed since the last build, start Pagefind on the others.
     signals.initialized.connect(apply_defaults)
+    signals.initialized.connect(begin)
     # get_generators: the search page is an output file like any other (and so it is in
     # the sitemap).
     signals.get_generators.connect(get_generators)
