@@ -245,7 +245,7 @@ def request(number, payload):
 
 def service_problems(responses, urls):
     """What went wrong, from the service's responses ({message id: payload}) to a new
-    index (message 1), one AddFile per URL in `urls` and WriteFiles: one line per failed
+    index (message 1), one AddFile per URL in `urls` and GetFiles: one line per failed
     request, naming the page."""
     problems = []
     new_index = responses.get(1, {})
@@ -255,10 +255,29 @@ def service_problems(responses, urls):
         response = responses.get(number, {})
         if response.get("type") != "IndexedFile":
             problems.append(f"{url}: {response.get('message', 'no answer')}")
-    written = responses.get(len(urls) + 2, {})
-    if written.get("type") != "WriteFiles":
-        problems.append(f"writing the bundle: {written.get('message', written)}")
+    files = responses.get(len(urls) + 2, {})
+    if files.get("type") != "GetFiles":
+        problems.append(f"making the bundle: {files.get('message', files)}")
     return problems
+
+
+def write_bundle(files, bundle):
+    """Write the bundle's files (GetFiles' [{"path", "content" (base64)}]) into the folder
+    `bundle`, replacing it (Pagefind names its files by content hash: old ones would
+    pile up). The plugin writes them itself: the service answers WriteFiles before its
+    files are surely on disk."""
+    bundle = Path(bundle)
+    partial = bundle.with_name(bundle.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    for file in files:
+        relative = Path(file["path"])
+        if relative.is_absolute() or ".." in relative.parts:
+            raise SearchIndexError(f"Pagefind made a file outside its bundle: {relative}")
+        target = partial / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(file["content"]))
+    shutil.rmtree(bundle, ignore_errors=True)
+    os.replace(partial, bundle)
 
 
 _WRITE, _ABANDON = "write", "abandon"
@@ -271,7 +290,8 @@ class PagefindRun:
     last time with last=True), then waits for the bundle (finish()) or drops it
     (abandon()). The service handles requests
     one at a time, in order, and numbers its indexes from 0, so requests are written as
-    they come and the answers read at the end. (pagefind's own Python API waits 0.1 s
+    they come and the answers read at the end; the bundle's files come back in the last
+    answer (GetFiles) and the plugin writes them. (pagefind's own Python API waits 0.1 s
     before reading each answer: 100 s for 1,000 pages.) The thread seldom needs the GIL,
     which the main thread holds while it renders pages.
     """
@@ -351,11 +371,9 @@ class PagefindRun:
                     if item == _ABANDON:
                         process.kill()
                         return None
-                    # Pagefind names its files by content hash: start afresh so old
-                    # ones don't pile up.
-                    shutil.rmtree(self.bundle, ignore_errors=True)
-                    written = {"type": "WriteFiles", "index_id": 0, "output_path": str(self.bundle)}
-                    self._write(process, request(len(urls) + 2, written))
+                    self._write(
+                        process, request(len(urls) + 2, {"type": "GetFiles", "index_id": 0})
+                    )
                 except BrokenPipeError as error:
                     raise stopped() from error
                 responses = self._read(process, len(urls) + 2, stopped)
@@ -371,6 +389,7 @@ class PagefindRun:
         problems = service_problems(responses, urls)
         if problems:
             raise SearchIndexError("\n".join(problems))
+        write_bundle(responses[len(urls) + 2]["files"], self.bundle)
         if not (self.bundle / "pagefind-entry.json").is_file():
             raise SearchIndexError(f"Pagefind wrote no index into {self.bundle}")
         return indexed_pages(self.bundle)
@@ -384,12 +403,16 @@ class PagefindRun:
     @staticmethod
     def _read(process, count, stopped):
         """The service's first `count` answers, as {message id: payload}."""
-        responses, pending = {}, b""
+        responses, pending = {}, []
         while len(responses) < count:
             chunk = os.read(process.stdout.fileno(), 1 << 20)
             if not chunk:
                 raise stopped()
-            *complete, pending = (pending + chunk).split(b",")
+            if b"," not in chunk:  # the bundle's files are one long answer
+                pending.append(chunk)
+                continue
+            *complete, rest = b"".join([*pending, chunk]).split(b",")
+            pending = [rest]
             for raw in complete:
                 try:
                     message = json.loads(base64.b64decode(raw, validate=True))
@@ -484,6 +507,10 @@ class SearchIndex:
 
     def finish(self):
         """Every page is written: wait for the bundle, and record this build's state."""
+        if self.documents is None:  # no articles generator: nothing was indexed
+            if self.run is not None:
+                self.run.abandon()
+            return
         if self.kept:
             log.info("search_index: nothing indexed changed since Pagefind wrote %s", self.bundle)
         else:
@@ -533,6 +560,9 @@ _builds = {}
 
 
 def begin(pelican):
+    unfinished = _builds.pop(str(pelican.output_path), None)  # an earlier run that failed
+    if unfinished is not None and unfinished.run is not None:
+        unfinished.run.abandon()
     if pelican.settings["SEARCH_INDEX_ENABLED"]:
         _builds[str(pelican.output_path)] = SearchIndex(pelican.settings, pelican.output_path)
 
