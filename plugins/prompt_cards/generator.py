@@ -51,23 +51,39 @@ def configure(pelican):
 # ---- article_generator_finalized ----
 
 
-def display_path(source_path, settings):
-    """content/the-ingredients.md: the path as the author knows it."""
-    base = Path(settings["PATH"]).resolve().parent
+def display_path(source_path, settings, real_dirs=None):
+    """content/the-ingredients.md: the path as the author knows it.
+
+    `real_dirs`: a dict shared by the calls of one build, so that each folder is
+    resolved once (Path.resolve() stats every folder on the way, for every file)."""
+    real_dirs = {} if real_dirs is None else real_dirs
+    base = Path(real_path(str(settings["PATH"]), real_dirs)).parent
     try:
-        return str(Path(source_path).resolve().relative_to(base))
+        return str(Path(real_path(str(source_path), real_dirs)).relative_to(base))
     except ValueError:
         return str(source_path)
 
 
-def read_cards(article, settings, kept=None):
+def real_path(path, real_dirs):
+    """os.path.realpath(path) (what Path.resolve() gives), each folder resolved once."""
+    folder, name = os.path.split(path)
+    if not os.path.isabs(path) or ".." in path.split(os.sep) or not name:
+        return os.path.realpath(path)
+    if os.path.islink(path):
+        return os.path.realpath(path)
+    if folder not in real_dirs:
+        real_dirs[folder] = os.path.realpath(folder)
+    return os.path.join(real_dirs[folder], name)
+
+
+def read_cards(article, settings, kept=None, real_dirs=None):
     """The article's cards, read from its source (so cached builds get them too).
 
     `kept`: a ReadCards of the last build's results, reused for unchanged sources."""
     source = getattr(article, "source_path", None)
     if not source or not str(source).lower().endswith(MARKDOWN_SUFFIXES):
         return []
-    shown = display_path(source, settings)
+    shown = display_path(source, settings, real_dirs)
     stat = os.stat(source)
     stamp = (shown, stat.st_mtime_ns, stat.st_size)
     result = kept.get(source, stamp) if kept is not None else None
@@ -206,13 +222,14 @@ def attach_cards(generator):
     settings = generator.settings
     reserved = other_urls(settings)
     kept = ReadCards(settings) if settings.get("CACHE_CONTENT") else None
+    real_dirs = {}
     found = []  # (card, article, published)
     for articles, published, has_page in article_groups(generator):
         # The older article keeps a shared slug; the newer one is told to change.
         for article in sorted(articles, key=lambda a: (a.date, str(a.source_path))):
             article.prompt_cards = []
             article.share_image = share_image(article, settings) if has_page else None
-            cards = read_cards(article, settings, kept)
+            cards = read_cards(article, settings, kept, real_dirs)
             found.extend((card, article, published) for card in cards)
     if kept is not None:
         kept.save()
