@@ -57,11 +57,10 @@ def display_path(source_path, settings, real_dirs=None):
     `real_dirs`: a dict shared by the calls of one build, so that each folder is
     resolved once (Path.resolve() stats every folder on the way, for every file)."""
     real_dirs = {} if real_dirs is None else real_dirs
-    base = Path(real_path(str(settings["PATH"]), real_dirs)).parent
-    try:
-        return str(Path(real_path(str(source_path), real_dirs)).relative_to(base))
-    except ValueError:
-        return str(source_path)
+    base = os.path.dirname(real_path(str(settings["PATH"]), real_dirs))
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    real = real_path(str(source_path), real_dirs)  # normalised, as realpath's are
+    return real[len(prefix) :] if real.startswith(prefix) else str(source_path)
 
 
 def real_path(path, real_dirs):
