@@ -7,8 +7,10 @@ Pagefind CLI read every HTML file of the output after the build, the plugin hand
 Pagefind exactly those marked parts, straight from the articles, as soon as they are
 read (all_generators_finalized): Pagefind indexes them in its own process, on the other
 core, while Pelican writes the pages; at `finalized` the plugin waits for it, and the
-bundle is in `<output>/pagefind/`. The index is the one the CLI would build from the
-written pages (tests/test_search_index.py builds both and compares them).
+bundle is in `<output>/pagefind/`. After an article was edited, Pagefind starts with the
+build on the unchanged articles, from the last build's record (SearchIndex). The index
+is the one the CLI would build from the written pages (tests/test_search_index.py
+builds both and compares them), its pages ordered by source mtime, then URL.
 
 Settings:
   SEARCH_INDEX_ENABLED  True; False skips Pagefind (the search page then explains that
