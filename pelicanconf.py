@@ -209,3 +209,7 @@ INCREMENTAL_OUTPUT_PROCESSES = None
 # Jinja checks every template file's mtime on each {% include %} by default (~90,000
 # stats a build); templates don't change during a build, so load each once.
 JINJA_ENVIRONMENT["auto_reload"] = False
+# ---- Build speed: warm dev rebuilds (README, "Benchmarks") ----
+# Pelican gzips its content cache by default: at N = 1000 that is ~0.25 s of every
+# rebuild spent compressing and decompressing 5 MB of pickles. Plain files load 10x faster.
+GZIP_CACHE = False

@@ -2,7 +2,8 @@
 
 `python -m sitetools.build --settings pelicanconf.py --output output` is what
 `invoke build` runs. The content linter runs first (sitetools/content_lint.py): on any
-problem it prints them all and nothing is built (`--no-lint` skips it, for benchmarks).
+problem it prints them all and nothing is built (`--no-lint` skips it, for benchmarks);
+with the content cache on, it reads only the files changed since the last build.
 Every ERROR logged fails the build (plugins/strict_build); the author sees one short
 message per problem, with the file (and line) and the fix; the traceback only with --debug.
 """
@@ -61,7 +62,7 @@ def build(settings_file, output, content=None, overrides=None, debug=False, lint
     from pelican.log import init as init_logging
     from pelican.settings import read_settings
 
-    from sitetools.content_lint import lint_content, report
+    from sitetools.content_lint import lint_cache, lint_content, report
 
     init_logging(level=logging.DEBUG if debug else logging.WARNING, name="pelican")
     override = {"OUTPUT_PATH": str(Path(output).resolve())}
@@ -72,7 +73,7 @@ def build(settings_file, output, content=None, overrides=None, debug=False, lint
     try:
         settings = read_settings(str(settings_file), override=override)
         if lint:
-            problems = lint_content(settings["PATH"], settings)
+            problems = lint_content(settings["PATH"], settings, cache=lint_cache(settings))
             if problems:
                 consequence = " Nothing was built: fix them and build again."
                 return report(problems, sys.stderr, consequence)

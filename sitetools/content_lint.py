@@ -13,7 +13,9 @@ import argparse
 import calendar
 import difflib
 import fnmatch
+import hashlib
 import os
+import pickle
 import re
 import sys
 from bisect import bisect_right
@@ -548,8 +550,12 @@ class Post:
     date: str  # as written: orders posts for the prompt-card slug rule
 
 
-def lint_content(content_dir, settings):
-    """Every problem in every post and page under content_dir, sorted by file and line."""
+def lint_content(content_dir, settings, cache=None):
+    """Every problem in every post and page under content_dir, sorted by file and line.
+
+    `cache`: a file (see lint_cache) keeping each file's findings between runs, so only
+    files changed since are read again; None reads every file.
+    """
     from pelican.settings import DEFAULT_CONFIG
 
     settings = {**DEFAULT_CONFIG, **(settings or {})}
@@ -560,19 +566,92 @@ def lint_content(content_dir, settings):
     )
     cwd = Path.cwd().resolve()
     options = prompt_options(settings)
+    context = cache and lint_context(content_dir, settings, known_files, options, cwd)
+    cached = load_lint_cache(cache, context) if cache else {}
+    results = {}
     problems, posts, cards_by_file = [], [], []
     for path, kind in files:
         shown = str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
-        findings, post, cards = lint_file(
-            path, kind, shown, content_dir, settings, known_files, options
-        )
+        stat = path.stat()
+        stamp = (kind, shown, stat.st_mtime_ns, stat.st_size)
+        hit = cached.get(str(path))
+        if hit is not None and hit[0] == stamp:
+            result = hit[1]
+        else:
+            result = lint_file(path, kind, shown, content_dir, settings, known_files, options)
+        results[str(path)] = (stamp, result)
+        findings, post, cards = result
         problems += [Problem(shown, line, what, fix) for line, what, fix in findings]
         if post:
             posts.append(post)
             cards_by_file.append((post.date, shown, cards))
     problems += duplicate_slugs(posts)
     problems += duplicate_prompt_slugs(cards_by_file)
+    if cache and results != cached:
+        save_lint_cache(cache, context, results)
     return sorted(problems, key=lambda p: (p.path, p.line))
+
+
+# ---- Remembering results between builds ----
+
+# What a file's findings depend on besides the file: this code, the prompt-card parser
+# it calls, and Pelican's slugify (its version).
+LINT_CODE = (
+    Path(__file__),
+    ROOT / "sitetools" / "new_post.py",
+    ROOT / "plugins" / "prompt_cards" / "parse.py",
+    ROOT / "plugins" / "prompt_cards" / "settings.py",
+)
+SLUG_SETTINGS = (
+    "SLUGIFY_SOURCE",
+    "SLUG_REGEX_SUBSTITUTIONS",
+    "SLUGIFY_PRESERVE_CASE",
+    "SLUGIFY_USE_UNICODE",
+    "DEFAULT_LANG",
+)
+
+
+def lint_cache(settings):
+    """The linter's cache file for builds with these settings: beside Pelican's content
+    cache (CACHE_PATH) when that is on, else None (no cache: publish builds)."""
+    if not settings.get("CACHE_CONTENT"):
+        return None
+    return Path(settings["CACHE_PATH"]) / "content_lint.pickle"
+
+
+def lint_context(content_dir, settings, known_files, options, cwd):
+    """A digest of everything one file's findings depend on besides the file itself:
+    the linter's code and version of Pelican, the settings it reads, the folders, and
+    which files exist (links to them are checked). Any change: every file is read."""
+    import importlib.metadata
+
+    hasher = hashlib.blake2b(digest_size=20)
+    for path in LINT_CODE:
+        hasher.update(path.read_bytes())
+    used = [settings.get(key) for key in SLUG_SETTINGS]
+    described = (importlib.metadata.version("pelican"), str(content_dir), str(cwd), used, options)
+    hasher.update(repr((described, known_files)).encode())
+    return hasher.hexdigest()
+
+
+def load_lint_cache(cache, context):
+    """{file: ((kind, shown path, mtime_ns, size), lint_file's result)} of the last run,
+    or {} when it was linted in another context (or never)."""
+    try:
+        with Path(cache).open("rb") as file:
+            saved = pickle.load(file)
+        return saved["results"] if saved["context"] == context else {}
+    except Exception:  # noqa: BLE001 - an unreadable cache is no cache: read every file
+        return {}
+
+
+def save_lint_cache(cache, context, results):
+    cache = Path(cache)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_name(cache.name + ".tmp")
+    with partial.open("wb") as file:
+        pickle.dump({"context": context, "results": results}, file, pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, cache)
 
 
 def lint_file(path, kind, shown, content_dir, settings, known_files, options):

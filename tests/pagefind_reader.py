@@ -84,7 +84,11 @@ class Bundle:
         for _first, _last, chunk_hash in self.chunks:
             chunk = cbor(_load(self.dir / "index" / f"{chunk_hash}.pf_index"))
             for word, pages, *_rest in chunk[0]:
-                index.setdefault(word, set()).update(page[0] for page in pages)
+                # Page numbers are delta-encoded: each is the gap from the one before.
+                number = 0
+                for page in pages:
+                    number += page[0]
+                    index.setdefault(word, set()).add(number)
         return index
 
     def search(self, term):

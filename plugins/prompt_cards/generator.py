@@ -5,10 +5,13 @@ reads settings and files and hands the results to Pelican.
 """
 
 import datetime
+import hashlib
 import logging
 import os
+import pickle
 import zoneinfo
 from dataclasses import replace
+from importlib.metadata import version
 from pathlib import Path
 
 from jinja2 import TemplateNotFound
@@ -48,25 +51,88 @@ def configure(pelican):
 # ---- article_generator_finalized ----
 
 
-def display_path(source_path, settings):
-    """content/the-ingredients.md: the path as the author knows it."""
-    base = Path(settings["PATH"]).resolve().parent
-    try:
-        return str(Path(source_path).resolve().relative_to(base))
-    except ValueError:
-        return str(source_path)
+def display_path(source_path, settings, real_dirs=None):
+    """content/the-ingredients.md: the path as the author knows it.
+
+    `real_dirs`: a dict shared by the calls of one build, so that each folder is
+    resolved once (Path.resolve() stats every folder on the way, for every file)."""
+    real_dirs = {} if real_dirs is None else real_dirs
+    base = os.path.dirname(real_path(str(settings["PATH"]), real_dirs))
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    real = real_path(str(source_path), real_dirs)  # normalised, as realpath's are
+    return real[len(prefix) :] if real.startswith(prefix) else str(source_path)
 
 
-def read_cards(article, settings):
-    """The article's cards, read from its source (so cached builds get them too)."""
+def real_path(path, real_dirs):
+    """os.path.realpath(path) (what Path.resolve() gives), each folder resolved once."""
+    folder, name = os.path.split(path)
+    if not os.path.isabs(path) or ".." in path.split(os.sep) or not name:
+        return os.path.realpath(path)
+    if os.path.islink(path):
+        return os.path.realpath(path)
+    if folder not in real_dirs:
+        real_dirs[folder] = os.path.realpath(folder)
+    return os.path.join(real_dirs[folder], name)
+
+
+def read_cards(article, settings, kept=None, real_dirs=None):
+    """The article's cards, read from its source (so cached builds get them too).
+
+    `kept`: a ReadCards of the last build's results, reused for unchanged sources."""
     source = getattr(article, "source_path", None)
     if not source or not str(source).lower().endswith(MARKDOWN_SUFFIXES):
         return []
-    text = Path(source).read_text(encoding="utf-8")
-    cards, errors = parse_prompts(text, display_path(source, settings), parse_options(settings))
+    shown = display_path(source, settings, real_dirs)
+    stat = os.stat(source)
+    stamp = (shown, stat.st_mtime_ns, stat.st_size)
+    result = kept.get(source, stamp) if kept is not None else None
+    if result is None:
+        text = Path(source).read_text(encoding="utf-8")
+        cards, errors = parse_prompts(text, shown, parse_options(settings))
+        result = (cards, [str(error) for error in errors])
+    if kept is not None:
+        kept.put(source, stamp, result)
+    cards, errors = result
     for error in errors:
         logger.error("%s", error)
     return cards
+
+
+class ReadCards:
+    """Each source's cards and errors as last read, kept in CACHE_PATH between dev builds
+    (Pelican's content cache on) and reused while the file, the parser and the prompt
+    settings are unchanged: a rebuild parses only the edited articles."""
+
+    def __init__(self, settings):
+        self.path = Path(settings["CACHE_PATH"]) / "prompt_cards_read.pickle"
+        hasher = hashlib.blake2b(digest_size=20)
+        hasher.update(Path(parse_prompts.__code__.co_filename).read_bytes())
+        hasher.update(repr((parse_options(settings), version("unidecode"))).encode())
+        self.context = hasher.hexdigest()
+        self.old, self.new = {}, {}
+        try:
+            with self.path.open("rb") as file:
+                saved = pickle.load(file)
+            if saved["context"] == self.context:
+                self.old = saved["results"]
+        except Exception:  # noqa: BLE001 - an unreadable cache is no cache: read again
+            self.old = {}
+
+    def get(self, source, stamp):
+        hit = self.old.get(source)
+        return hit[1] if hit is not None and hit[0] == stamp else None
+
+    def put(self, source, stamp, result):
+        self.new[source] = (stamp, result)
+
+    def save(self):
+        if self.new == self.old:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(self.path.name + ".tmp")
+        with partial.open("wb") as file:
+            pickle.dump({"context": self.context, "results": self.new}, file, protocol=5)
+        os.replace(partial, self.path)
 
 
 def other_urls(settings):
@@ -154,13 +220,18 @@ def attach_cards(generator):
     """Give every article its `prompt_cards` and `share_image`; log every bad prompt."""
     settings = generator.settings
     reserved = other_urls(settings)
+    kept = ReadCards(settings) if settings.get("CACHE_CONTENT") else None
+    real_dirs = {}
     found = []  # (card, article, published)
     for articles, published, has_page in article_groups(generator):
         # The older article keeps a shared slug; the newer one is told to change.
         for article in sorted(articles, key=lambda a: (a.date, str(a.source_path))):
             article.prompt_cards = []
             article.share_image = share_image(article, settings) if has_page else None
-            found.extend((card, article, published) for card in read_cards(article, settings))
+            cards = read_cards(article, settings, kept, real_dirs)
+            found.extend((card, article, published) for card in cards)
+    if kept is not None:
+        kept.save()
 
     for error in find_duplicate_slugs([card for card, _, _ in found]):
         logger.error("%s", error)

@@ -14,10 +14,15 @@ Why not pelican-readtime or pelican-neighbors: each would replace a few lines of
 tested code here with a dependency (and its own settings) for one number or two links.
 """
 
+import hashlib
 import logging
+import os
+import pickle
+from pathlib import Path
 
 from pelican import signals
 
+from . import aids as aids_module
 from .aids import RelatedIndex, analyse, neighbours, reading_minutes, table_of_contents
 
 log = logging.getLogger(__name__)
@@ -59,13 +64,49 @@ def check_settings(pelican):
         raise ValueError("\n".join(errors))
 
 
+class KeptAnalyses:
+    """analyse() results of the last dev build (Pelican's content cache on), by a digest
+    of the HTML and of aids.py, in CACHE_PATH/reading_aids.pickle: a rebuild analyses
+    only the articles whose HTML changed."""
+
+    def __init__(self, settings):
+        self.path = Path(settings["CACHE_PATH"]) / "reading_aids.pickle"
+        self.code = hashlib.blake2b(
+            Path(aids_module.__file__).read_bytes(), digest_size=20
+        ).digest()
+        self.old, self.new = {}, {}
+        try:
+            with self.path.open("rb") as file:
+                self.old = pickle.load(file)
+        except Exception:  # noqa: BLE001 - an unreadable cache is no cache: analyse again
+            self.old = {}
+
+    def analyse(self, html):
+        key = hashlib.blake2b((html or "").encode(), digest_size=20, key=self.code).digest()
+        result = self.old.get(key)
+        if result is None:
+            result = analyse(html)
+        self.new[key] = result
+        return result
+
+    def save(self):
+        if self.new == self.old:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(self.path.name + ".tmp")
+        with partial.open("wb") as file:
+            pickle.dump(self.new, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, self.path)
+
+
 def annotate(generator):
     aids, _errors = read_settings(generator.settings)
     published = list(generator.articles)
     everything = published + list(generator.drafts) + list(generator.hidden_articles)
     related = RelatedIndex(published)
+    kept = KeptAnalyses(generator.settings) if generator.settings.get("CACHE_CONTENT") else None
     for article in everything:
-        words, headings = analyse(article.content)
+        words, headings = kept.analyse(article.content) if kept else analyse(article.content)
         article.word_count = words
         article.reading_time = reading_minutes(words, aids["words_per_minute"])
         article.toc = table_of_contents(
@@ -75,6 +116,8 @@ def annotate(generator):
         article.older_article = article.newer_article = None
     for article, older, newer in neighbours(published):
         article.older_article, article.newer_article = older, newer
+    if kept:
+        kept.save()
 
 
 def register():

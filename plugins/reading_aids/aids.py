@@ -1,10 +1,11 @@
 """Pure functions behind the reading aids: they touch neither settings nor disk."""
 
-import heapq
 import math
 import re
+from collections import Counter
 from html import unescape
 from html.parser import HTMLParser
+from itertools import chain
 
 WORD = re.compile(r"\w+(?:['’.-]\w+)*")
 HEADING_TAGS = {"h2": 2, "h3": 3}
@@ -164,44 +165,67 @@ def _tag_slugs(article):
 
 
 class RelatedIndex:
-    """The candidates indexed by tag once, so each article scores only the candidates
-    that share a tag with it (not every candidate: that was O(n²) over a site).
+    """The candidates indexed by tag once, so each article looks only at the candidates
+    that share a tag with it (not every candidate: that was O(n²) over a site), and at
+    few of those: each tag's candidates are kept best first.
 
     `index.related(article, limit)` == `related_articles(article, candidates, limit)`.
     """
 
     def __init__(self, candidates):
         self.candidates = list(candidates)
-        self.by_tag = {}  # tag slug -> [candidate position, ...]
-        for position, other in enumerate(self.candidates):
-            for slug in _tag_slugs(other):
+        # The order among equally related candidates: newest first, then title, then
+        # their order in `candidates` (as a stable sort keeps it).
+        order = sorted(
+            range(len(self.candidates)),
+            key=lambda p: (-self.candidates[p].date.timestamp(), self.candidates[p].title, p),
+        )
+        self.rank = [0] * len(order)
+        for rank, position in enumerate(order):
+            self.rank[position] = rank
+        self.by_tag = {}  # tag slug -> [candidate position, ...], best rank first
+        for position in order:
+            for slug in _tag_slugs(self.candidates[position]):
                 self.by_tag.setdefault(slug, []).append(position)
-        self._order = {}  # position -> (-timestamp, title), computed when first needed
-
-    def _rank(self, position):
-        rank = self._order.get(position)
-        if rank is None:
-            other = self.candidates[position]
-            rank = self._order[position] = (-other.date.timestamp(), other.title)
-        return rank
 
     def related(self, article, limit):
         own = _tag_slugs(article)
         if not own or limit <= 0:
             return []
-        shared = {}
-        for slug in own:
-            for position in self.by_tag.get(slug, ()):
-                shared[position] = shared.get(position, 0) + 1
-        candidates = self.candidates
-        scored = []
-        for position, count in shared.items():
+        candidates, rank = self.candidates, self.rank
+        lists = [self.by_tag[slug] for slug in own if slug in self.by_tag]
+
+        def eligible(position):
             other = candidates[position]
-            if other is article or other.source_path == article.source_path:
-                continue
-            # position last: equal keys keep the candidates' order, as a stable sort does
-            scored.append((-count, *self._rank(position), position))
-        return [candidates[item[-1]] for item in heapq.nsmallest(limit, scored)]
+            return other is not article and other.source_path != article.source_path
+
+        if len(lists) == 1:  # one tag in common with each: the best ranked ones
+            chosen = []
+            for position in lists[0]:
+                if eligible(position):
+                    chosen.append(position)
+                    if len(chosen) == limit:
+                        break
+            return [candidates[position] for position in chosen]
+        counts = Counter(chain.from_iterable(lists))
+        # Those sharing several tags first (most shared, then rank) ...
+        several = sorted((-count, rank[p], p) for p, count in counts.items() if count > 1)
+        chosen = [p for _count, _rank, p in several if eligible(p)][:limit]
+        needed = limit - len(chosen)
+        if needed <= 0:
+            return [candidates[position] for position in chosen]
+        # ... then those sharing one: the best `needed` of each tag's list, merged.
+        single = []
+        for positions in lists:
+            found = 0
+            for position in positions:
+                if counts[position] == 1 and eligible(position):
+                    single.append(position)
+                    found += 1
+                    if found == needed:
+                        break
+        single.sort(key=rank.__getitem__)
+        return [candidates[position] for position in chosen + single[:needed]]
 
 
 def related_articles(article, candidates, limit):

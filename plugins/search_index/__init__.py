@@ -1,9 +1,16 @@
-"""Full-text search with Pagefind: a /search/ page, and an index built after every build.
+"""Full-text search with Pagefind: a /search/ page, and an index built with every build.
 
-Pagefind (PyPI `pagefind[bin]`, which ships the binary) reads the written HTML and writes
-its index and UI into `<output>/pagefind/`. Only elements marked `data-pagefind-body`
-are indexed; the theme marks an article's title and body, so listings, navigation and
-the footer never turn up in results.
+Pagefind (PyPI `pagefind[bin]`, which ships the binary) indexes what the theme marks
+`data-pagefind-body`: a published article's title and body (theme/templates/article.html),
+so listings, navigation and the footer never turn up in results. Rather than have the
+Pagefind CLI read every HTML file of the output after the build, the plugin hands
+Pagefind exactly those marked parts, straight from the articles, as soon as they are
+read (all_generators_finalized): Pagefind indexes them in its own process, on the other
+core, while Pelican writes the pages; at `finalized` the plugin waits for it, and the
+bundle is in `<output>/pagefind/`. After an article was edited, Pagefind starts with the
+build on the unchanged articles, from the last build's record (SearchIndex). The index
+is the one the CLI would build from the written pages (tests/test_search_index.py
+builds both and compares them), its pages ordered by source mtime, then URL.
 
 Settings:
   SEARCH_INDEX_ENABLED  True; False skips Pagefind (the search page then explains that
@@ -12,22 +19,34 @@ Settings:
   SEARCH_SAVE_AS        "search/index.html"
 """
 
+import base64
+import contextlib
 import hashlib
 import importlib.metadata
 import json
 import logging
 import os
+import pickle
+import queue
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
+from typing import NamedTuple
 
+from jinja2 import nodes
+from markupsafe import escape
 from pelican import signals
-from pelican.generators import Generator
+from pelican.generators import ArticlesGenerator, Generator
+from pelican.utils import get_relative_path, path_to_url
 
 log = logging.getLogger(__name__)
 
 BUNDLE_DIR = "pagefind"
+# The theme's mark for what Pagefind indexes; a template without it adds nothing.
+MARK = "data-pagefind-body"
 DEFAULTS = {
     "SEARCH_INDEX_ENABLED": True,
     "SEARCH_URL": "search/",
@@ -64,7 +83,9 @@ def apply_defaults(pelican):
 
 
 def pagefind_command(site_dir):
-    """The command that indexes `site_dir` into `site_dir/pagefind/`."""
+    """The CLI command that indexes the written pages of `site_dir` into
+    `site_dir/pagefind/` (what the build did before it fed Pagefind directly; the tests
+    compare both)."""
     return [
         sys.executable,
         "-m",
@@ -79,8 +100,439 @@ def pagefind_command(site_dir):
 
 def indexed_pages(bundle_dir):
     """How many pages the index at `bundle_dir` holds, from its pagefind-entry.json."""
-    entry = json.loads((Path(bundle_dir) / "pagefind-entry.json").read_text(encoding="utf-8"))
+    path = Path(bundle_dir) / "pagefind-entry.json"
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise SearchIndexError(f"{path} is not valid JSON ({error})") from error
     return sum(language["page_count"] for language in entry["languages"].values())
+
+
+def page_url(save_as):
+    """The URL Pagefind records for the page saved at `save_as` (relative to the output
+    folder): from the site root, without a final `index.html`."""
+    url = "/" + save_as.replace(os.sep, "/")
+    return url[: -len("index.html")] if url.endswith("/index.html") else url
+
+
+def search_document(title, body, lang):
+    """The HTML Pagefind reads for one article: what article.html marks
+    data-pagefind-body (the title <h1> and the body <div>), in a page of the same language."""
+    return (
+        f'<!doctype html>\n<html lang="{escape(lang)}">\n<body>\n'
+        f'<h1 class="post__title" {MARK}>{escape(title)}</h1>\n'
+        f'<div class="post__body" {MARK}>\n    {body}\n  </div>\n</body>\n</html>\n'
+    )
+
+
+def marks_search_body(env, template, seen=None):
+    """Whether the theme template `template` (a name like "article", or a parent it
+    extends) carries the data-pagefind-body mark."""
+    seen = set() if seen is None else seen
+    name = template if template.endswith(".html") else f"{template}.html"
+    if name in seen:
+        return False
+    seen.add(name)
+    source, _filename, _uptodate = env.loader.get_source(env, name)
+    if MARK in source:
+        return True
+    parents = (
+        node.template.value
+        for node in env.parse(source).find_all(nodes.Extends)
+        if hasattr(node.template, "value")
+    )
+    return any(marks_search_body(env, parent, seen) for parent in parents)
+
+
+def searchable_articles(generator):
+    """The articles whose written page Pagefind indexes: published, written, and
+    rendered with a template that marks their title and body."""
+    marked = {}
+    for article in [*generator.articles, *generator.translations]:
+        if article.status != "published" or not article.save_as:
+            continue
+        template = article.template
+        if template not in marked:
+            marked[template] = marks_search_body(generator.env, template)
+        if marked[template]:
+            yield article
+
+
+class Document(NamedTuple):
+    """One page for Pagefind: where its article comes from, and what is indexed."""
+
+    source: str  # the article's source file
+    stamp: tuple  # its (mtime_ns, size) when it was read
+    url: str
+    html: str
+
+
+def article_documents(generator, settings):
+    """A Document for every searchable article, in index order: by the source file's
+    modification time, then URL. (Pagefind's bundle depends on that order; editing an
+    article moves it last, so the next build can index every other one before it knows
+    the edited one: see SearchIndex.)"""
+    lang = settings["DEFAULT_LANG"]
+    documents = []
+    for article in searchable_articles(generator):
+        if settings["RELATIVE_URLS"]:  # the page's links, as Pelican's writer makes them
+            siteurl = path_to_url(get_relative_path(article.save_as))
+        else:
+            siteurl = article.get_siteurl()
+        body = article.get_content(siteurl)
+        stat = os.stat(article.source_path)
+        documents.append(
+            Document(
+                article.source_path,
+                (stat.st_mtime_ns, stat.st_size),
+                page_url(article.save_as),
+                search_document(article.title, body, lang),
+            )
+        )
+    documents.sort(key=lambda document: (document.stamp[0], document.url))
+    return documents
+
+
+def documents_digest(documents):
+    """A digest of what is indexed, in which order and by which Pagefind: an unchanged
+    digest means the index written last time is still right."""
+    version = importlib.metadata.version("pagefind")
+    hasher = hashlib.blake2b(f"{version}|{len(documents)}".encode(), digest_size=20)
+    for document in documents:
+        hasher.update(f"{len(document.url)}:{document.url}{len(document.html)}:".encode())
+        hasher.update(document.html.encode())
+    return hasher.hexdigest()
+
+
+def bundle_stamp(bundle):
+    """Names, sizes and mtimes of the bundle's files (to notice one changed or removed),
+    or None when there is no bundle."""
+    bundle = Path(bundle)
+    if not (bundle / "pagefind-entry.json").is_file():
+        return None
+    stamp = []
+    for root, folders, files in os.walk(bundle):
+        folders.sort()
+        for name in sorted(files):
+            stat = os.stat(os.path.join(root, name))
+            stamp.append(f"{os.path.join(root, name)}|{stat.st_size}|{stat.st_mtime_ns}")
+    return hashlib.blake2b("\n".join(stamp).encode(), digest_size=20).hexdigest()
+
+
+def unchanged_prefix(previous, stamps):
+    """The documents of the last build that this build will index first, unchanged: those
+    whose source file is as it was, up to the first one that sorts after a changed file.
+    `previous` is the last build's documents in index order; `stamps` maps each of their
+    sources to its (mtime_ns, size) now, or None if it is gone."""
+    changed = [
+        stamps[document.source]
+        for document in previous
+        if stamps[document.source] not in (document.stamp, None)
+    ]
+    if not changed:
+        return []
+    first_changed = min(stamp[0] for stamp in changed)
+    prefix = []
+    for document in previous:
+        if stamps[document.source] != document.stamp or document.stamp[0] >= first_changed:
+            break
+        prefix.append(document)
+    return prefix
+
+
+def request(number, payload):
+    """One request to `pagefind --service`: base64-encoded JSON, then a comma."""
+    return base64.b64encode(json.dumps({"message_id": number, "payload": payload}).encode()) + b","
+
+
+def service_problems(responses, urls):
+    """What went wrong, from the service's responses ({message id: payload}) to a new
+    index (message 1), one AddFile per URL in `urls` and GetFiles: one line per failed
+    request, naming the page."""
+    problems = []
+    new_index = responses.get(1, {})
+    if new_index.get("type") != "NewIndex" or new_index.get("index_id") != 0:
+        problems.append(f"creating the index: {new_index.get('message', new_index)}")
+    for number, url in enumerate(urls, 2):
+        response = responses.get(number, {})
+        if response.get("type") != "IndexedFile":
+            problems.append(f"{url}: {response.get('message', 'no answer')}")
+    files = responses.get(len(urls) + 2, {})
+    if files.get("type") != "GetFiles":
+        problems.append(f"making the bundle: {files.get('message', files)}")
+    return problems
+
+
+def write_bundle(files, bundle):
+    """Write the bundle's files (GetFiles' [{"path", "content" (base64)}]) into the folder
+    `bundle`, replacing it (Pagefind names its files by content hash: old ones would
+    pile up). The plugin writes them itself: the service answers WriteFiles before its
+    files are surely on disk."""
+    bundle = Path(bundle)
+    partial = bundle.with_name(bundle.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    for file in files:
+        relative = Path(file["path"])
+        if relative.is_absolute() or ".." in relative.parts:
+            raise SearchIndexError(f"Pagefind made a file outside its bundle: {relative}")
+        target = partial / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(file["content"]))
+    shutil.rmtree(bundle, ignore_errors=True)
+    os.replace(partial, bundle)
+
+
+_WRITE, _ABANDON = "write", "abandon"
+
+
+class PagefindRun:
+    """One `pagefind --service` process building a bundle, fed from a background thread.
+
+    The main thread hands it documents (add(), any number of times, in index order, the
+    last time with last=True), then waits for the bundle (finish()) or drops it
+    (abandon()). The service handles requests
+    one at a time, in order, and numbers its indexes from 0, so requests are written as
+    they come and the answers read at the end; the bundle's files come back in the last
+    answer (GetFiles) and the plugin writes them. (pagefind's own Python API waits 0.1 s
+    before reading each answer: 100 s for 1,000 pages.) The thread seldom needs the GIL,
+    which the main thread holds while it renders pages.
+    """
+
+    def __init__(self, bundle):
+        self.bundle = Path(bundle)
+        self.sent = []  # the documents added, in order
+        self.pages = None
+        self.error = None
+        self._queue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
+        self._thread.start()
+
+    def add(self, documents, last=False):
+        """Index `documents` after those added before; `last`: they are the last ones,
+        write the bundle."""
+        self.sent.extend(documents)
+        self._queue.put([(document.url, document.html) for document in documents])
+        if last:
+            self._queue.put(_WRITE)
+
+    def abandon(self):
+        self._queue.put(_ABANDON)
+        self._thread.join()
+
+    def finish(self):
+        """Wait for the bundle; return how many pages it holds, or raise SearchIndexError."""
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.pages
+
+    def _run(self):
+        try:
+            self.pages = self._index()
+        except SearchIndexError as error:
+            self.error = error
+        except Exception as error:  # noqa: BLE001 - finish() reports it in the main thread
+            self.error = SearchIndexError(f"{type(error).__name__}: {error}")
+            self.error.__cause__ = error
+
+    def _index(self):
+        from pagefind.service import get_executable
+
+        executable = get_executable()
+        if executable is None:
+            raise SearchIndexError("the Pagefind binary is not installed (pip: pagefind[bin])")
+        with tempfile.TemporaryFile() as stderr:
+            process = subprocess.Popen(
+                [str(executable), "--service"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+            )
+
+            def stopped():
+                process.wait()
+                stderr.seek(0)
+                output = stderr.read().decode(errors="replace").strip()
+                message = f"Pagefind stopped unexpectedly (exit {process.returncode}):\n{output}"
+                return SearchIndexError(message)
+
+            try:
+                urls = []
+                try:
+                    self._write(process, request(1, {"type": "NewIndex", "config": None}))
+                    while (item := self._queue.get()) not in (_WRITE, _ABANDON):
+                        first = len(urls) + 2
+                        urls += [url for url, _html in item]
+                        self._write(
+                            process,
+                            b"".join(
+                                request(number, add_file(url, html))
+                                for number, (url, html) in enumerate(item, first)
+                            ),
+                        )
+                    if item == _ABANDON:
+                        process.kill()
+                        return None
+                    self._write(
+                        process, request(len(urls) + 2, {"type": "GetFiles", "index_id": 0})
+                    )
+                except BrokenPipeError as error:
+                    raise stopped() from error
+                responses = self._read(process, len(urls) + 2, stopped)
+            finally:
+                with contextlib.suppress(OSError):  # closing stdin ends the service
+                    process.stdin.close()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                process.stdout.close()
+        problems = service_problems(responses, urls)
+        if problems:
+            raise SearchIndexError("\n".join(problems))
+        write_bundle(responses[len(urls) + 2]["files"], self.bundle)
+        if not (self.bundle / "pagefind-entry.json").is_file():
+            raise SearchIndexError(f"Pagefind wrote no index into {self.bundle}")
+        return indexed_pages(self.bundle)
+
+    @staticmethod
+    def _write(process, data):
+        view = memoryview(data)
+        while view:  # one system call (and one wait for the GIL) in practice
+            view = view[os.write(process.stdin.fileno(), view) :]
+
+    @staticmethod
+    def _read(process, count, stopped):
+        """The service's first `count` answers, as {message id: payload}."""
+        responses, pending = {}, []
+        while len(responses) < count:
+            chunk = os.read(process.stdout.fileno(), 1 << 20)
+            if not chunk:
+                raise stopped()
+            if b"," not in chunk:  # the bundle's files are one long answer
+                pending.append(chunk)
+                continue
+            *complete, rest = b"".join([*pending, chunk]).split(b",")
+            pending = [rest]
+            for raw in complete:
+                try:
+                    message = json.loads(base64.b64decode(raw, validate=True))
+                except ValueError as error:
+                    raise SearchIndexError(
+                        f"Pagefind answered something unexpected: {raw[:200]!r}"
+                    ) from error
+                responses[message.get("message_id")] = message["payload"]
+        return responses
+
+
+def add_file(url, html):
+    return {"type": "AddFile", "index_id": 0, "url": url, "file_path": None, "file_contents": html}
+
+
+def write_index(documents, bundle):
+    """Index `documents` with Pagefind into the folder `bundle`, now; return the number
+    of pages indexed."""
+    run = PagefindRun(bundle)
+    run.add(documents, last=True)
+    return run.finish()
+
+
+class SearchIndex:
+    """The search index of one build.
+
+    The state of the last build (CACHE_PATH/search_index.pickle: its documents, their
+    digest and the bundle's stamp) lets a rebuild
+    - keep the bundle when nothing indexed changed;
+    - after an article was edited, start Pagefind as soon as the build starts (at
+      `initialized`) on the documents it will index first, unchanged (unchanged_prefix);
+      once the articles are read (all_generators_finalized) and those prove to be what
+      this build indexes first, hand it the rest; otherwise start again with all of them.
+    Pagefind runs in its own process, on the other core, while Pelican writes the pages.
+    """
+
+    def __init__(self, settings, output_path):
+        self.site = str(output_path)
+        self.bundle = Path(output_path) / BUNDLE_DIR
+        self.state_path = Path(settings["CACHE_PATH"]) / "search_index.pickle"
+        self.previous = self._load_state()
+        # Removed while building: a failed build leaves no record of an index it changed.
+        self.state_path.unlink(missing_ok=True)
+        self.digest = None
+        self.documents = None
+        self.run = None
+        self.kept = False
+        previous = self.previous.get("documents", [])
+        stamps = {}
+        for document in previous:
+            try:
+                stat = os.stat(document.source)
+                stamps[document.source] = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                stamps[document.source] = None
+        prefix = unchanged_prefix(previous, stamps)
+        if prefix:
+            self.run = PagefindRun(self.bundle)
+            self.run.add(prefix)
+
+    def _load_state(self):
+        try:
+            with self.state_path.open("rb") as file:
+                state = pickle.load(file)
+            if state["site"] != self.site:
+                return {}
+            state["documents"] = [Document(*document) for document in state["documents"]]
+        except (OSError, pickle.PickleError, EOFError, LookupError, TypeError, ValueError):
+            return {}
+        return state
+
+    def start(self, documents):
+        """The articles are read: index `documents`, or keep the bundle."""
+        self.documents = documents
+        self.digest = documents_digest(documents)
+        unchanged = self.previous.get("digest") == self.digest
+        if unchanged and self.previous.get("bundle") == bundle_stamp(self.bundle):
+            self.kept = True
+            if self.run is not None:
+                self.run.abandon()
+                self.run = None
+            return
+        if self.run is not None:
+            sent = [(document.url, document.html) for document in self.run.sent]
+            head = [(document.url, document.html) for document in documents[: len(sent)]]
+            if sent == head:
+                self.run.add(documents[len(sent) :], last=True)
+                return
+            self.run.abandon()
+        self.run = PagefindRun(self.bundle)
+        self.run.add(documents, last=True)
+
+    def finish(self):
+        """Every page is written: wait for the bundle, and record this build's state."""
+        if self.documents is None:  # no articles generator: nothing was indexed
+            if self.run is not None:
+                self.run.abandon()
+            return
+        if self.kept:
+            log.info("search_index: nothing indexed changed since Pagefind wrote %s", self.bundle)
+        else:
+            try:
+                pages = self.run.finish()
+            except SearchIndexError as error:
+                raise SearchIndexError(
+                    f"search_index: Pagefind could not index the articles of {self.site}:\n"
+                    f"{error}\nSet SEARCH_INDEX_ENABLED = False to build without search."
+                ) from error
+            log.info("search_index: Pagefind indexed %s page(s) into %s", pages, self.bundle)
+        state = {
+            "site": self.site,
+            "digest": self.digest,
+            "bundle": bundle_stamp(self.bundle),
+            "documents": [tuple(document) for document in self.documents],
+        }
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.state_path.open("wb") as file:
+            pickle.dump(state, file, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class SearchPageGenerator(Generator):
@@ -104,67 +556,42 @@ def get_generators(pelican):
     return SearchPageGenerator
 
 
-def pages_fingerprint(site_dir, command):
-    """A digest of every HTML file Pagefind would read (path, size, mtime) and of the
-    command, or None when there is no index in `site_dir` to keep."""
-    site_dir = Path(site_dir)
-    bundle = site_dir / BUNDLE_DIR
-    if not (bundle / "pagefind-entry.json").is_file():
-        return None
-    version = importlib.metadata.version("pagefind")
-    hasher = hashlib.blake2b(f"{command!r}|{version}".encode(), digest_size=20)
-    for root, folders, files in os.walk(site_dir):
-        folders[:] = sorted(f for f in folders if Path(root, f) != bundle)
-        for name in sorted(files):
-            path = os.path.join(root, name)
-            if name.endswith(".html"):
-                stat = os.stat(path)
-                hasher.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    for path in sorted(bundle.rglob("*")):
-        stat = path.stat()
-        hasher.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return hasher.hexdigest()
+# The search index of the build in progress, per output folder (one build per process
+# in practice; keyed so a second Pelican run in the same process starts afresh).
+_builds = {}
+
+
+def begin(pelican):
+    unfinished = _builds.pop(str(pelican.output_path), None)  # an earlier run that failed
+    if unfinished is not None and unfinished.run is not None:
+        unfinished.run.abandon()
+    if pelican.settings["SEARCH_INDEX_ENABLED"]:
+        _builds[str(pelican.output_path)] = SearchIndex(pelican.settings, pelican.output_path)
+
+
+def start_index(generators):
+    articles = next((g for g in generators if isinstance(g, ArticlesGenerator)), None)
+    build = _builds.get(str(articles.output_path)) if articles is not None else None
+    if build is not None:
+        build.start(article_documents(articles, articles.settings))
 
 
 def build_index(pelican):
-    if not pelican.settings["SEARCH_INDEX_ENABLED"]:
-        return
-    site = Path(pelican.output_path)
-    bundle = site / BUNDLE_DIR
-    # Nothing Pagefind reads changed since it last indexed (dev builds keep unchanged
-    # pages untouched, plugins/incremental_output): the index it wrote is still right.
-    record = Path(pelican.settings["CACHE_PATH"]) / "search_index.json"
-    command = pagefind_command(site)
-    try:
-        recorded = json.loads(record.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        recorded = None
-    record.unlink(missing_ok=True)
-    fingerprint = pages_fingerprint(site, command)
-    if fingerprint is not None and recorded == {"site": str(site), "pages": fingerprint}:
-        log.info("search_index: no page changed since Pagefind indexed %s", bundle)
-        record.write_text(json.dumps(recorded), encoding="utf-8")
-        return
-    # Pagefind names its files by content hash: start afresh so old ones don't pile up.
-    shutil.rmtree(bundle, ignore_errors=True)
-    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
-    if result.returncode != 0 or not (bundle / "pagefind-entry.json").is_file():
-        output = (result.stderr or result.stdout).strip()
-        raise SearchIndexError(
-            f"search_index: Pagefind could not index {site} (exit {result.returncode}):\n"
-            f"{output}\nSet SEARCH_INDEX_ENABLED = False to build without search."
-        )
-    log.info("search_index: Pagefind indexed %s page(s) into %s", indexed_pages(bundle), bundle)
-    record.parent.mkdir(parents=True, exist_ok=True)
-    fingerprint = pages_fingerprint(site, command)
-    record.write_text(json.dumps({"site": str(site), "pages": fingerprint}), encoding="utf-8")
+    build = _builds.pop(str(pelican.output_path), None)
+    if build is not None:
+        build.finish()
 
 
 def register():
-    # initialized: check the settings and fill in defaults before the context is built.
+    # initialized: check the settings and fill in defaults before the context is built;
+    # then, if an article changed since the last build, start Pagefind on the others.
     signals.initialized.connect(apply_defaults)
+    signals.initialized.connect(begin)
     # get_generators: the search page is an output file like any other (and so it is in
     # the sitemap).
     signals.get_generators.connect(get_generators)
-    # finalized: every HTML file has been written; Pagefind reads them from disk.
+    # all_generators_finalized: every article is read and final, no page written yet:
+    # Pagefind indexes them on the other core while Pelican writes.
+    signals.all_generators_finalized.connect(start_index)
+    # finalized: every page is written; wait for Pagefind's bundle.
     signals.finalized.connect(build_index)

@@ -1,0 +1,88 @@
+"""The content linter's cache: a build lints only the files changed since the last one,
+and reports exactly what linting every file would."""
+
+import os
+import shutil
+
+import pytest
+from pelican.settings import read_settings
+
+from sitetools.content_lint import format_problem, lint_cache, lint_content
+from tests.sitebuild import FIXTURES, ROOT, content_with, run_build
+
+
+@pytest.fixture
+def settings():
+    return read_settings(str(ROOT / "pelicanconf.py"))
+
+
+def messages(content, settings, cache=None):
+    return [format_problem(p) for p in lint_content(content, settings, cache=cache)]
+
+
+def test_cached_results_are_the_fresh_ones_step_by_step(tmp_path, settings):
+    content = content_with(tmp_path).resolve()
+    cache = tmp_path / "cache" / "content_lint.pickle"
+    for fixture in ("unknown-key.md", "duplicate-slug.md", "prompts-unknown-level.md"):
+        shutil.copy(FIXTURES / "lint" / fixture, content / fixture)
+    steps = []
+
+    def check(step):
+        fresh = messages(content, settings)
+        assert messages(content, settings, cache) == fresh, step  # from what it kept
+        assert messages(content, settings, cache) == fresh, step
+        steps.append(len(fresh))
+
+    check("first run: every file read")
+    assert cache.is_file()
+    post = content / "unknown-key.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("Catgory", "Category"), "utf-8")
+    check("the mistake corrected")
+    target = content / "linked.md"
+    linking = content / "links.md"
+    target.write_text("Title: Linked\nDate: 2024-01-01\nSummary: Here.\n\nText.\n", "utf-8")
+    linking.write_text(
+        "Title: Links\nDate: 2024-01-02\nSummary: There.\n\n[x]({filename}linked.md)\n",
+        "utf-8",
+    )
+    check("a post linking to another")
+    target.unlink()  # links.md is unchanged, yet its link now points nowhere
+    check("the linked post deleted")
+    stat = linking.stat()
+    text = linking.read_text("utf-8").replace(
+        "[x]({filename}linked.md)", "[xy]({filename}links.md)"
+    )
+    linking.write_text(text, "utf-8")  # the link fixed, the size unchanged
+    assert linking.stat().st_size == stat.st_size
+    os.utime(linking, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    check("same size, new mtime")
+    # The steps did change what is reported: a cache that never read again would fail.
+    assert steps == [4, 3, 3, 4, 3]
+
+
+def test_settings_change_what_is_kept(tmp_path, settings):
+    content = content_with(tmp_path).resolve()
+    shutil.copy(FIXTURES / "lint" / "duplicate-slug.md", content / "duplicate-slug.md")
+    cache = tmp_path / "content_lint.pickle"
+    assert len(messages(content, settings, cache)) == 2
+    basename = {**settings, "SLUGIFY_SOURCE": "basename"}
+    (content / "duplicate-slug.md").write_text(
+        "Title: The Ingredients\nDate: 2024-01-01\nSummary: Same title.\n\nText.\n", "utf-8"
+    )
+    assert messages(content, settings, cache) == messages(content, settings)
+    assert messages(content, basename, cache) == messages(content, basename)
+
+
+def test_builds_keep_it_beside_the_content_cache_and_still_fail_on_a_kept_mistake(tmp_path):
+    content = content_with(tmp_path)
+    shutil.copy(FIXTURES / "lint" / "unknown-key.md", content / "unknown-key.md")
+    output = tmp_path / "output"
+    first = run_build(output, content=content)
+    second = run_build(output, content=content)
+    assert (tmp_path / "cache" / "content_lint.pickle").is_file()
+    for result in (first, second):
+        assert result.returncode == 1
+        assert 'unknown metadata key "Catgory"' in result.stderr
+        assert "Nothing was built" in result.stderr
+    publish = read_settings(str(ROOT / "publishconf.py"))
+    assert lint_cache(publish) is None  # production builds read every file

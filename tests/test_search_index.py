@@ -1,0 +1,180 @@
+"""Search index: the bundle plugins/search_index builds from the articles is the one the
+Pagefind CLI builds from the written pages, and failures say what to do."""
+
+import shutil
+import subprocess
+
+import pytest
+from PIL import Image
+
+from plugins.search_index import (
+    BUNDLE_DIR,
+    Document,
+    marks_search_body,
+    page_url,
+    search_document,
+    unchanged_prefix,
+)
+from tests.pagefind_reader import Bundle
+from tests.sitebuild import content_with, run_build
+
+FIXTURES = (
+    "discovery/hostile.md",
+    "discovery/long-read.md",
+    "discovery/short-headings.md",
+    "discovery/draft.md",
+    "search/pictured.md",
+    "search/hidden.md",
+)
+
+
+def site_content(tmp_path):
+    content = content_with(tmp_path, *FIXTURES)
+    (content / "images").mkdir(exist_ok=True)
+    for name in ("long-read-card.png", "search-chairs.png"):
+        Image.new("RGB", (600, 315), "#7a3e48").save(content / "images" / name)
+    return content
+
+
+def cli_bundle(output):
+    """Index the written pages with the Pagefind CLI, as the build once did."""
+    from plugins.search_index import pagefind_command
+
+    command = pagefind_command(output)
+    command[command.index("--output-subdir") + 1] = "pagefind-cli"
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    return Bundle(output / "pagefind-cli")
+
+
+def word_urls(bundle):
+    urls = [fragment["url"] for fragment in bundle.fragments()]
+    return {word: sorted(urls[n] for n in pages) for word, pages in bundle.words().items()}
+
+
+def bundle_files(bundle):
+    """The bundle's file names; the metadata and word-index files are named by a hash
+    of their content, which holds the pages' order: only their number is compared."""
+    names = [path.relative_to(bundle.dir).as_posix() for path in bundle.dir.rglob("*")]
+    hashed = [name for name in names if name.endswith((".pf_meta", ".pf_index"))]
+    return sorted(set(names) - set(hashed)), len(hashed)
+
+
+@pytest.mark.parametrize("relative_urls", [False, True])
+def test_the_index_is_the_one_pagefind_builds_from_the_written_pages(tmp_path, relative_urls):
+    output = tmp_path / "output"
+    extra = ["--set", f"RELATIVE_URLS={'true' if relative_urls else 'false'}"]
+    result = run_build(output, content=site_content(tmp_path), extra=extra)
+    assert result.returncode == 0, result.stdout + result.stderr
+    ours, cli = Bundle(output / BUNDLE_DIR), cli_bundle(output)
+    assert ours.entry["languages"] == {
+        "en": {**cli.entry["languages"]["en"], "hash": ours.entry["languages"]["en"]["hash"]}
+    }
+    by_url = {fragment["url"]: fragment for fragment in ours.fragments()}
+    assert by_url == {fragment["url"]: fragment for fragment in cli.fragments()}
+    assert word_urls(ours) == word_urls(cli)
+    assert bundle_files(ours) == bundle_files(cli)
+    # What the comparison covers: escaped titles, a picture, anchors, ignored elements.
+    pictured = by_url["/pictured-words/"]
+    assert pictured["meta"]["title"] == 'Pictured & <Quoted> "Words"'
+    assert pictured["meta"]["image"].endswith("images/search-chairs.png")
+    assert pictured["anchors"]
+    assert ours.search("zanzibar") == ["/pictured-words/"]
+    assert ours.search("quixot") == []
+    assert ours.search("xylophon") == []  # hidden article
+    assert ours.search("zeppel") == []  # draft
+
+
+def test_a_failing_pagefind_fails_the_build_with_the_way_out(tmp_path):
+    output = tmp_path / "output"
+    result = run_build(output, env={"PAGEFIND_BINARY_PATH": "/bin/false"})
+    assert result.returncode == 1
+    assert "Pagefind could not index the articles" in result.stderr
+    assert "Set SEARCH_INDEX_ENABLED = False to build without search." in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("save_as", "url"),
+    [
+        ("the-ingredients/index.html", "/the-ingredients/"),
+        ("2024/notes.html", "/2024/notes.html"),
+        ("index.html", "/"),  # the home page
+    ],
+)
+def test_page_url_is_the_one_pagefind_records(save_as, url):
+    assert page_url(save_as) == url
+
+
+def test_search_document_holds_the_marked_title_and_body():
+    html = search_document("A <b> & c", "<p>Body</p>", "en")
+    assert '<html lang="en">' in html
+    assert '<h1 class="post__title" data-pagefind-body>A &lt;b&gt; &amp; c</h1>' in html
+    assert "<p>Body</p>" in html
+
+
+def test_only_templates_with_the_mark_are_indexed():
+    from jinja2 import Environment, FileSystemLoader, FunctionLoader
+
+    from sitetools.build import ROOT
+
+    theme = Environment(loader=FileSystemLoader(ROOT / "theme" / "templates"))
+    assert marks_search_body(theme, "article")
+    assert not marks_search_body(theme, "page")
+    custom = {
+        "child.html": '{% extends "article.html" %}',
+        "plain.html": '{% extends "base.html" %}',
+        "base.html": "<html></html>",
+        "article.html": '{% extends "base.html" %}<h1 data-pagefind-body></h1>',
+    }
+    env = Environment(loader=FunctionLoader(lambda name: custom[name]))
+    assert marks_search_body(env, "child")
+    assert not marks_search_body(env, "plain")
+
+
+def stamped(source, mtime, url="/x/", html="<p>x</p>"):
+    return Document(source, (mtime, 10), url, html)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        ({"a": (1, 10), "b": (2, 10), "c": (3, 10)}, []),  # nothing changed: nothing early
+        ({"a": (1, 10), "b": (2, 10), "c": (9, 10)}, ["a", "b"]),  # the last one edited
+        ({"a": (1, 10), "b": (9, 10), "c": (3, 10)}, ["a"]),  # c now sorts before b
+        ({"a": (1, 10), "b": (2, 10), "c": (3, 11)}, ["a", "b"]),  # same mtime, new size
+        ({"a": (1, 10), "b": None, "c": (9, 10)}, ["a"]),  # b deleted
+        ({"a": (1, 10), "b": (2, 10), "c": (0, 10)}, []),  # c edited, its mtime set back
+    ],
+)
+def test_the_unchanged_articles_indexed_first(now, expected):
+    previous = [stamped("a", 1), stamped("b", 2), stamped("c", 3)]
+    assert [document.source for document in unchanged_prefix(previous, now)] == expected
+
+
+def bundle_bytes(output):
+    bundle = output / BUNDLE_DIR
+    return {
+        path.relative_to(bundle).as_posix(): path.read_bytes()
+        for path in sorted(bundle.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_a_rebuild_indexes_what_a_clean_build_indexes(tmp_path):
+    """After an edit Pagefind starts early on the unchanged articles; when those turn
+    out to be indexed differently (here every URL changed), it starts again."""
+    content = site_content(tmp_path)
+    output, clean = tmp_path / "output", tmp_path / "clean" / "output"
+    assert run_build(output, content=content).returncode == 0
+    article = content / "pictured.md"
+    steps = [
+        ("body edited", [], "\nA new closing line about marmalade.\n"),
+        ("URLs changed", ["--set", 'ARTICLE_SAVE_AS="posts/{slug}.html"'], "\nMore.\n"),
+    ]
+    for step, extra, addition in steps:
+        article.write_text(article.read_text(encoding="utf-8") + addition, encoding="utf-8")
+        result = run_build(output, content=content, extra=extra)
+        assert result.returncode == 0, result.stderr
+        shutil.rmtree(clean.parent, ignore_errors=True)
+        assert run_build(clean, content=content, extra=extra).returncode == 0
+        assert bundle_bytes(output) == bundle_bytes(clean), step
+    assert Bundle(output / BUNDLE_DIR).search("marmalad") == ["/posts/pictured-words.html"]
