@@ -21,7 +21,7 @@ import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"  # 3: text pasted word by word (words within 0.5 px of before)
 WIDTH, HEIGHT = 1200, 630
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT_FILES = {"regular": FONTS / "DejaVuSerif.ttf", "bold": FONTS / "DejaVuSerif-Bold.ttf"}
@@ -169,7 +169,29 @@ def fit_text(text, box_width, box_height, sizes, measure_at, line_height=1.3):
 
 
 def _measure_at(weight):
-    return lambda size: font(weight, size).getlength
+    return functools.partial(measure_text, weight)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def word_width(weight, size, word):
+    return font(weight, size).getlength(word)
+
+
+@functools.cache
+def measure_text(weight, size):
+    """A function giving a string's width as its words' widths plus its spaces'.
+
+    Each word is measured once per font and size (Pillow shapes the whole string on
+    every call, and fitting a card measures the same words dozens of times). Equal to
+    the font's getlength() wherever nothing kerns across a space, as in DejaVu Serif.
+    """
+    space = word_width(weight, size, " ")
+
+    def measure(text):
+        words = text.split(" ")
+        return sum(word_width(weight, size, word) for word in words) + space * (len(words) - 1)
+
+    return measure
 
 
 # ---- Drawing ----
@@ -229,6 +251,87 @@ def _box(spec):
     return left, top, right, bottom, left + PADDING, right - PADDING, bottom - 50 - 28
 
 
+@dataclass(frozen=True)
+class Tile:
+    """A small palette image to paste onto a card where `mask` is set, at the pen
+    position plus (dx, dy)."""
+
+    image: object  # Pillow "P" image in the card's palette
+    mask: object  # Pillow "1" image: the pixels the tile draws
+    dx: int = 0
+    dy: int = 0
+
+
+_INKED = [0] + [255] * 255
+
+
+@functools.lru_cache(maxsize=1024)
+def word_tile(word, weight, size, palette, ink):
+    """A word drawn once in `ink` over the surface, anti-aliased with the text shades;
+    None for a word with no ink. Cards are mostly the same few hundred words, so
+    pasting a cached word is far cheaper than having Pillow rasterise its glyphs again.
+    """
+    from PIL import Image, ImageDraw
+
+    text_font = font(weight, size)
+    left, top, right, bottom = text_font.getbbox(word)
+    if right <= left or bottom <= top:
+        return None
+    coverage = Image.new("L", (right - left, bottom - top), 0)
+    ImageDraw.Draw(coverage).text((-left, -top), word, font=text_font, fill=255)
+    if coverage.getbbox() is None:
+        return None
+    shaded = coverage.point(colours(palette).shade[ink]).tobytes()
+    image = Image.frombytes("P", coverage.size, shaded)
+    return Tile(image, coverage.point(_INKED, "1"), left, top)
+
+
+def text_tiles(lines, origin, weight, size, step, palette, ink):
+    """(tile, x, y) for each word of `lines`, one line every `step` pixels from origin
+    (the first line's top left, as ImageDraw.text takes it).
+
+    Words are placed by their measured widths, each at a whole pixel: at most half a
+    pixel from where Pillow would put it drawing the whole line.
+    """
+    space = word_width(weight, size, " ")
+    placed = []
+    for number, line in enumerate(lines):
+        x, y = origin[0], origin[1] + number * step
+        for word in line.split(" "):
+            tile = word_tile(word, weight, size, palette, ink) if word else None
+            if tile is not None:
+                placed.append((tile, round(x) + tile.dx, y + tile.dy))
+            x += word_width(weight, size, word) + space
+    return placed
+
+
+@functools.lru_cache(maxsize=8)
+def dots_tile(palette, filled, total, radius=11, gap=34):
+    """The level's dots, right-aligned: `filled` solid, the rest outlined."""
+    from PIL import Image, ImageDraw
+
+    c = colours(palette)
+    width, height = (total - 1) * gap + 2 * radius + 1, 2 * radius + 1
+    image = Image.new("P", (width, height), c.index["surface"])
+    image.putpalette(c.rgb)
+    draw = ImageDraw.Draw(image)
+    for index in range(total):
+        x = width - 1 - (total - 1 - index) * gap - radius
+        box = (x - radius, 0, x + radius, 2 * radius)
+        if index < filled:
+            draw.ellipse(box, fill=c.index["accent"])
+        else:
+            draw.ellipse(box, outline=c.index["accent"], width=3)
+    drawn = [0 if value == c.index["surface"] else 255 for value in range(256)]
+    mask = Image.frombytes("L", image.size, image.tobytes()).point(drawn, "1")
+    return Tile(image, mask, -(width - 1), -radius)
+
+
+def paste_tiles(image, placed, shift=(0, 0)):
+    for tile, x, y in placed:
+        image.paste(tile.image, (x + shift[0], y + shift[1]), tile.mask)
+
+
 @functools.lru_cache(maxsize=8)
 def _background(palette, width, height, footer):
     """What every card with this palette, size and footer shares; copied per card."""
@@ -252,58 +355,23 @@ def _background(palette, width, height, footer):
         (inner_left, footer_y - 22, inner_right, footer_y - 22), fill=c.index["border"], width=2
     )
     if footer:
-        draw_text(image, (inner_left, footer_y), [footer], font("regular", 28), 0, c.shade["muted"])
+        paste_tiles(
+            image, text_tiles([footer], (inner_left, footer_y), "regular", 28, 0, palette, "muted")
+        )
     return image
 
 
-def draw_text(image, origin, lines, text_font, step, shades):
-    """Anti-aliased lines of text on a palette image, one line every `step` pixels.
-
-    The text's coverage is drawn in greyscale, then mapped through `shades` to the
-    palette's shades of the text colour over the surface.
-    """
-    from PIL import Image, ImageDraw
-
-    boxes = [text_font.getbbox(line) for line in lines]
-    shift_x = -min(0, *(box[0] for box in boxes))
-    shift_y = -min(0, *(box[1] for box in boxes))
-    width = shift_x + max(box[2] for box in boxes)
-    height = shift_y + step * (len(lines) - 1) + max(box[3] for box in boxes)
-    if width <= 0 or height <= 0:
-        return
-    coverage = Image.new("L", (width, height), 0)
-    draw = ImageDraw.Draw(coverage)
-    for number, line in enumerate(lines):
-        draw.text((shift_x, shift_y + number * step), line, font=text_font, fill=255)
-    where = (origin[0] - shift_x, origin[1] - shift_y)
-    image.paste(coverage.point(shades), where, coverage.point(_INKED, "1"))
-
-
-_INKED = [0] + [255] * 255
-
-
-def render_card(spec):
-    """Draw a card; returns a Pillow palette ("P") image of spec.width × spec.height."""
-    from PIL import ImageDraw
-
-    c = colours(spec.palette)
-    image = _background(spec.palette, spec.width, spec.height, spec.footer).copy()
-    draw = ImageDraw.Draw(image)
+def card_tiles(spec):
+    """(tile, x, y) for everything a card draws over its background, in drawing order."""
     _, top, _, _, inner_left, inner_right, footer_y = _box(spec)
+    placed = []
     if spec.eyebrow:
         eyebrow = [spec.eyebrow.upper()]
-        draw_text(image, (inner_left, top + 46), eyebrow, font("bold", 30), 0, c.shade["accent"])
+        placed += text_tiles(eyebrow, (inner_left, top + 46), "bold", 30, 0, spec.palette, "accent")
     if spec.intensity:
         filled, total = spec.intensity
-        radius, gap = 11, 34
-        y = top + 46 + 18
-        for index in range(total):
-            x = inner_right - (total - 1 - index) * gap - radius
-            box = (x - radius, y - radius, x + radius, y + radius)
-            if index < filled:
-                draw.ellipse(box, fill=c.index["accent"])
-            else:
-                draw.ellipse(box, outline=c.index["accent"], width=3)
+        tile = dots_tile(spec.palette, filled, total)
+        placed.append((tile, inner_right + tile.dx, top + 46 + 18 + tile.dy))
 
     weight = "bold" if spec.style == "title" else "regular"
     sizes = TITLE_SIZES if spec.style == "title" else PROMPT_SIZES
@@ -313,7 +381,14 @@ def render_card(spec):
     if lines:
         step = round(size * 1.3)
         y = box_top + (box_height - step * len(lines)) // 2 + round(size * 0.1)
-        draw_text(image, (inner_left, y), lines, font(weight, size), step, c.shade["text"])
+        placed += text_tiles(lines, (inner_left, y), weight, size, step, spec.palette, "text")
+    return placed
+
+
+def render_card(spec):
+    """Draw a card; returns a Pillow palette ("P") image of spec.width × spec.height."""
+    image = _background(spec.palette, spec.width, spec.height, spec.footer).copy()
+    paste_tiles(image, card_tiles(spec))
     return image
 
 

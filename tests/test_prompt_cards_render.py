@@ -1,0 +1,80 @@
+"""Prompt cards: the fast image path (words measured and drawn once, PNG encoded in parts)
+gives what Pillow itself gives, or within a pixel of it."""
+
+import pytest
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
+
+from plugins.prompt_cards import render
+
+LINES = [
+    "When it comes to making a relationship work, you have to have ____.",
+    "What’s one need you’ve felt silly asking me for out loud?",
+    "“I hear you. I see you. I’m here”? AVAWAY Tofu, fjord, office…",
+]
+
+
+@pytest.mark.parametrize("weight", ["regular", "bold"])
+@pytest.mark.parametrize("size", [render.PROMPT_SIZES[0], render.TITLE_SIZES[-1], 30])
+def test_measuring_word_by_word_equals_measuring_the_whole_line(weight, size):
+    measure = render.measure_text(weight, size)
+    for line in LINES:
+        assert measure(line) == render.font(weight, size).getlength(line)
+
+
+def ink(image, palette):
+    """A "1"-like L mask of the pixels that are not the card's surface."""
+    surface = render.colours(palette).index["surface"]
+    table = [0 if value == surface else 255 for value in range(256)]
+    return Image.frombytes("L", image.size, image.tobytes()).point(table)
+
+
+def pillow_drawn(lines, origin, weight, size, step, palette):
+    """The lines as Pillow draws them whole, in the text colour's shades over the surface."""
+    c = render.colours(palette)
+    coverage = Image.new("L", (1200, 630), 0)
+    draw = ImageDraw.Draw(coverage)
+    for number, line in enumerate(lines):
+        draw.text(
+            (origin[0], origin[1] + number * step), line, font=render.font(weight, size), fill=255
+        )
+    card = Image.new("P", coverage.size, c.index["surface"])
+    card.paste(Image.frombytes("P", coverage.size, coverage.point(c.shade["text"]).tobytes()))
+    return card
+
+
+@pytest.mark.parametrize(("weight", "size"), [("regular", 44), ("bold", 64)])
+def test_words_are_drawn_where_pillow_draws_the_line_to_within_a_pixel(weight, size):
+    palette = render.Palette()
+    c = render.colours(palette)
+    origin, step = (108, 100), round(size * 1.3)
+    lines = [
+        render.fit_text(line, 1000, 600, (size,), render._measure_at(weight))[1][0]
+        for line in LINES
+    ]
+    ours = Image.new("P", (1200, 630), c.index["surface"])
+    render.paste_tiles(ours, render.text_tiles(lines, origin, weight, size, step, palette, "text"))
+    theirs = pillow_drawn(lines, origin, weight, size, step, palette)
+
+    ours_ink, theirs_ink = ink(ours, palette), ink(theirs, palette)
+    assert ours_ink.getbbox() is not None
+    for one, other in [(ours_ink, theirs_ink), (theirs_ink, ours_ink)]:
+        near_other = other.filter(ImageFilter.MaxFilter(3))
+        assert ImageChops.subtract(one, near_other).getbbox() is None
+    # Every line starts at the origin, exactly where Pillow starts it, and as tall.
+    for number in range(len(lines)):
+        row = (0, origin[1] + number * step, 1200, origin[1] + (number + 1) * step)
+        left, top, _, bottom = ours_ink.crop(row).getbbox()
+        theirs_left, theirs_top, _, theirs_bottom = theirs_ink.crop(row).getbbox()
+        assert (left, top, bottom) == (theirs_left, theirs_top, theirs_bottom)
+
+
+def test_a_word_is_shaded_like_pillows_text():
+    palette = render.Palette()
+    tile = render.word_tile("Trust", "regular", 64, palette, "text")
+    theirs = pillow_drawn(["Trust"], (-tile.dx, -tile.dy), "regular", 64, 0, palette)
+    assert theirs.crop((0, 0, *tile.image.size)).tobytes() == tile.image.tobytes()
+
+
+def test_blank_words_have_no_tile():
+    assert render.word_tile(" ", "regular", 64, render.Palette(), "text") is None
+    assert render.text_tiles(["  "], (0, 0), "regular", 64, 0, render.Palette(), "text") == []
