@@ -1,6 +1,9 @@
 """Prompt cards: the fast image path (words measured and drawn once, PNG encoded in parts)
 gives what Pillow itself gives, or within a pixel of it."""
 
+import io
+import zlib
+
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
@@ -78,3 +81,87 @@ def test_a_word_is_shaded_like_pillows_text():
 def test_blank_words_have_no_tile():
     assert render.word_tile(" ", "regular", 64, render.Palette(), "text") is None
     assert render.text_tiles(["  "], (0, 0), "regular", 64, 0, render.Palette(), "text") == []
+
+
+# ---- card_png ----
+
+SPECS = [
+    render.CardSpec(text="What do you need?", eyebrow="Gentle · trust", intensity=(1, 3)),
+    render.CardSpec(
+        text="The Ingredients", eyebrow="Relationships", footer="A site", style="title"
+    ),
+    render.CardSpec(text="Why? " * 60, footer="A site · Prompt cards", intensity=(3, 3)),
+    render.CardSpec(text="", footer="Only the footer"),
+    render.CardSpec(text=""),
+    render.CardSpec(text="Antidisestablishmentarianism" * 3, eyebrow="Deeper · a very long theme"),
+    render.CardSpec(
+        text="A smaller card, in another palette?",
+        eyebrow="Vulnerable · care",
+        intensity=(2, 3),
+        palette=render.Palette(surface="#fafafa", accent="#123456"),
+        width=600,
+        height=315,
+    ),
+]
+
+
+def chunks(png):
+    """[(type, data)] of a PNG, checking each chunk's CRC."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    found, at = [], 8
+    while at < len(png):
+        length = int.from_bytes(png[at : at + 4], "big")
+        kind, data = png[at + 4 : at + 8], png[at + 8 : at + 8 + length]
+        crc = int.from_bytes(png[at + 8 + length : at + 12 + length], "big")
+        assert crc == zlib.crc32(kind + data)
+        found.append((kind, data))
+        at += 12 + length
+    return found
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_card_png_decodes_to_the_pixels_pillow_encodes(spec):
+    ours = Image.open(io.BytesIO(render.card_png(spec)))
+    ours.load()
+    pillows = Image.open(io.BytesIO(render.png_bytes(render.render_card(spec))))
+    pillows.load()
+    assert (ours.format, ours.mode, ours.size) == ("PNG", "P", (spec.width, spec.height))
+    assert ours.getpalette() == pillows.getpalette()
+    assert ours.tobytes() == pillows.tobytes()
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_card_png_is_a_well_formed_png(spec):
+    found = chunks(render.card_png(spec))
+    assert [kind for kind, _ in found] == [b"IHDR", b"PLTE", b"IDAT", b"IEND"]
+    # zlib checks the stream's Adler-32; every row starts with filter 0 (none).
+    raw = zlib.decompress(found[2][1])
+    pixels = render.render_card(spec).tobytes()
+    row = spec.width + 1
+    assert len(raw) == row * spec.height
+    assert all(raw[n * row] == 0 for n in range(spec.height))
+    assert b"".join(raw[n * row + 1 : (n + 1) * row] for n in range(spec.height)) == pixels
+
+
+def test_card_png_is_the_same_bytes_every_time():
+    first = [render.card_png(spec) for spec in SPECS]
+    render._background_rows.cache_clear()
+    render.word_tile.cache_clear()
+    assert [render.card_png(spec) for spec in SPECS] == first
+
+
+@pytest.mark.parametrize("split", [0, 1, 5, 65520, 65521, 65522, 200_000])
+def test_adler32_combine(split):
+    data = bytes(range(256)) * 1000
+    first, second = data[:split], data[split:]
+    combined = render.adler32_combine(zlib.adler32(first), zlib.adler32(second), len(second))
+    assert combined == zlib.adler32(data)
+
+
+def test_drawn_rows_joins_near_ranges_and_stays_inside_the_image():
+    def at(y, height):
+        return (render.Tile(Image.new("P", (5, height)), None), 0, y)
+
+    gap = render.JOIN_ROWS
+    placed = [at(100, 10), at(-5, 10), at(110 + gap, 5), at(300, 10), at(620, 30)]
+    assert render.drawn_rows(placed, 630) == [(0, 5), (100, 115 + gap), (300, 310), (620, 630)]

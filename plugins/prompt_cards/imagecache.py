@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .render import png_bytes, render_card
+from .render import card_png
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def cached_path(cache_dir, spec):
 def _render_to(spec, target):
     """Render one image into the cache; atomic, so a crash never leaves half a PNG."""
     target = Path(target)
-    data = png_bytes(render_card(spec))
+    data = card_png(spec)
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
     with os.fdopen(handle, "wb") as out:
         out.write(data)

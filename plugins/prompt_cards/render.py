@@ -407,3 +407,122 @@ def png_bytes(image):
         image = image.quantize(colors=64, dither=0)
     image.save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()
+
+
+# ---- A card's PNG, encoded in parts ----
+#
+# A PNG's pixels are one zlib stream of scanlines (a filter byte, then the row). Most of
+# a card's rows are its background's: those runs of rows are compressed once per
+# background and reused by every card; only the rows the card draws on are compressed
+# per card. Raw deflate pieces that end on a byte boundary (a sync flush) can follow one
+# another, and the stream's Adler-32 is combined from the pieces' own.
+
+# zlib level for the rows a card draws on: 1 is as fast as any (Z_RLE saves nothing) and
+# only a tenth larger than 5, which took twice as long (200 corpus cards: 0.46 ms, 15.3 KB
+# vs 0.9 ms, 12 KB). The background's rows, compressed once, get level 9.
+CARD_ROWS_LEVEL = 1
+BACKGROUND_ROWS_LEVEL = 9
+# Drawn row ranges closer than this are compressed as one piece.
+JOIN_ROWS = 8
+_FINAL_EMPTY_BLOCK = b"\x03\x00"  # a last, empty block with fixed codes: ends the stream
+_ADLER_BASE = 65521
+
+
+def card_png(spec):
+    """render_card(spec) as PNG bytes: the same pixels as png_bytes(render_card(spec)),
+    about three times faster."""
+    import zlib
+
+    placed = card_tiles(spec)
+    background = (spec.palette, spec.width, spec.height, spec.footer)
+    rows = _scanlines(*background)
+    pieces, adler, done = [], 1, 0
+    for top, bottom in drawn_rows(placed, spec.height):
+        if top > done:
+            data, piece_adler, length = _background_rows(*background, done, top)
+            pieces.append(data)
+            adler = adler32_combine(adler, piece_adler, length)
+        band = rows.crop((0, top, rows.width, bottom))
+        paste_tiles(band, _within(placed, top, bottom), shift=(1, -top))
+        band.paste(0, (0, 0, 1, band.height))  # the filter bytes, whatever a tile covered
+        raw = band.tobytes()
+        compressor = zlib.compressobj(CARD_ROWS_LEVEL, zlib.DEFLATED, -15)
+        pieces += [compressor.compress(raw), compressor.flush(zlib.Z_SYNC_FLUSH)]
+        adler = zlib.adler32(raw, adler)
+        done = bottom
+    if done < spec.height:
+        data, piece_adler, length = _background_rows(*background, done, spec.height)
+        pieces.append(data)
+        adler = adler32_combine(adler, piece_adler, length)
+    pieces.append(_FINAL_EMPTY_BLOCK)
+    stream = b"".join([b"\x78\x01", *pieces, adler.to_bytes(4, "big")])
+    return b"".join(
+        [_png_head(spec.palette, spec.width, spec.height), _chunk(b"IDAT", stream), _IEND]
+    )
+
+
+def _within(placed, top, bottom):
+    return [(tile, x, y) for tile, x, y in placed if y < bottom and y + tile.image.height > top]
+
+
+def drawn_rows(placed, height):
+    """The sorted, disjoint [top, bottom) row ranges that tiles draw on."""
+    spans = sorted((max(0, y), min(height, y + tile.image.height)) for tile, _, y in placed)
+    joined = []
+    for top, bottom in spans:
+        if bottom <= top:
+            continue
+        if joined and top <= joined[-1][1] + JOIN_ROWS:
+            joined[-1][1] = max(joined[-1][1], bottom)
+        else:
+            joined.append([top, bottom])
+    return [tuple(span) for span in joined]
+
+
+def adler32_combine(adler1, adler2, length2):
+    """The Adler-32 of A + B from A's, B's and len(B) (zlib's adler32_combine)."""
+    remainder = length2 % _ADLER_BASE
+    sum1 = adler1 & 0xFFFF
+    sum2 = (remainder * sum1) % _ADLER_BASE
+    sum1 = (sum1 + (adler2 & 0xFFFF) + _ADLER_BASE - 1) % _ADLER_BASE
+    sum2 = (sum2 + (adler1 >> 16) + (adler2 >> 16) + _ADLER_BASE - remainder) % _ADLER_BASE
+    return sum1 | (sum2 << 16)
+
+
+@functools.lru_cache(maxsize=8)
+def _scanlines(palette, width, height, footer):
+    """The background as PNG scanlines: a column of filter bytes (0: none), then the row."""
+    from PIL import Image
+
+    image = Image.new("P", (width + 1, height), 0)
+    image.paste(_background(palette, width, height, footer), (1, 0))
+    return image
+
+
+@functools.lru_cache(maxsize=4096)
+def _background_rows(palette, width, height, footer, top, bottom):
+    """(raw deflate ending in a sync flush, Adler-32, length) of background rows."""
+    import zlib
+
+    raw = _scanlines(palette, width, height, footer).crop((0, top, width + 1, bottom)).tobytes()
+    compressor = zlib.compressobj(BACKGROUND_ROWS_LEVEL, zlib.DEFLATED, -15)
+    data = compressor.compress(raw) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    return data, zlib.adler32(raw), len(raw)
+
+
+@functools.lru_cache(maxsize=8)
+def _png_head(palette, width, height):
+    """The signature, IHDR (8-bit palette) and PLTE of a card."""
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 3, 0, 0, 0])
+    palette_chunk = _chunk(b"PLTE", bytes(colours(palette).rgb))
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + palette_chunk
+
+
+def _chunk(kind, data):
+    import zlib
+
+    crc = zlib.crc32(data, zlib.crc32(kind))
+    return len(data).to_bytes(4, "big") + kind + data + crc.to_bytes(4, "big")
+
+
+_IEND = _chunk(b"IEND", b"")
