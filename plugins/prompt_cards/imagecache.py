@@ -9,11 +9,13 @@ worker processes, so the build writes its pages while the images are drawn.
 """
 
 import atexit
+import functools
 import logging
 import math
 import multiprocessing
 import os
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -41,7 +43,8 @@ def _render_to(spec, target):
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
     with os.fdopen(handle, "wb") as out:
         out.write(data)
-    os.replace(temporary, target)
+        os.fchmod(out.fileno(), usual_mode())  # not mkstemp's 0600: the output links to it
+    os.replace(temporary, target)  # a new file: a cached image is never changed in place
     return str(target)
 
 
@@ -141,28 +144,79 @@ def ensure_rendered(specs, cache_dir, workers=0):
 
 
 def publish(source, destination):
-    """Copy source to destination unless it is already there; True when copied.
+    """Put the cached image `source` at `destination` unless it is already there; True
+    when the destination's bytes changed.
 
-    A copy keeps the source's modification time, and a cached image is never rewritten
-    in place (a new rendering is a new file), so the same size and time mean the same
-    image without reading either file. Same bytes with another time: only the time is set.
+    The output gets a hard link to the cached file (or, where linking fails, e.g. across
+    file systems, a copy). Sharing the file is safe because a cached image is never
+    modified: a rendering is always a new file renamed into place (_render_to), prune()
+    only unlinks, and publish() itself only ever renames a new file over the destination,
+    so neither side can change a file the other still names.
+
+    A link or copy has the source's modification time, so the same size and time mean
+    the same image without reading either file. Same bytes with another time: the file
+    is replaced by a link (its bytes are unchanged). The output keeps the usual file mode:
+    a cached image made with another mode (by an older version) is copied, not linked.
     """
-    source, destination = Path(source), Path(destination)
-    have = source.stat()
+    have = os.stat(source)
     try:
-        there = destination.stat()
+        there = os.stat(destination)
     except FileNotFoundError:
         there = None
-    if there is not None and there.st_size == have.st_size:
-        if there.st_mtime_ns == have.st_mtime_ns:
+    if there is not None:
+        if os.path.samestat(have, there):
             return False
-        if destination.read_bytes() == source.read_bytes():
-            os.utime(destination, ns=(have.st_atime_ns, have.st_mtime_ns))
-            return False
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, destination)  # not copy2: the output keeps its usual mode
-    os.utime(destination, ns=(have.st_atime_ns, have.st_mtime_ns))
+        if there.st_size == have.st_size:
+            if there.st_mtime_ns == have.st_mtime_ns:
+                return False
+            if _same_bytes(source, destination):
+                _place(source, destination, have)
+                return False
+    _place(source, destination, have)
     return True
+
+
+def _same_bytes(first, second):
+    with open(first, "rb") as one, open(second, "rb") as other:
+        return one.read() == other.read()
+
+
+def _place(source, destination, have):
+    """A new file at destination with the source's bytes and time: a link if it can be."""
+    temporary = f"{destination}.{os.getpid()}.tmp"
+    try:
+        _link_or_copy(source, temporary, have)
+    except FileNotFoundError:
+        # Only now make the folder: most images go where a folder already is.
+        os.makedirs(os.path.dirname(destination), exist_ok=True)
+        _link_or_copy(source, temporary, have)
+    os.replace(temporary, destination)
+
+
+def _link_or_copy(source, target, have):
+    if stat.S_IMODE(have.st_mode) == usual_mode():
+        try:
+            os.link(source, target)
+            return
+        except FileExistsError:  # left by an interrupted build
+            os.unlink(target)
+            os.link(source, target)
+            return
+        except OSError as error:  # another file system, or no links there: copy
+            if isinstance(error, FileNotFoundError):
+                raise
+    if os.path.lexists(target):
+        os.unlink(target)  # never write through a link left by an interrupted build
+    shutil.copyfile(source, target)  # not copy2: the output keeps its usual mode
+    os.utime(target, ns=(have.st_atime_ns, have.st_mtime_ns))
+
+
+@functools.cache
+def usual_mode():
+    """The mode a new file gets here (0o666 less the umask), which cached images get too."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def prune(cache_dir, keep, max_age_days, now=None):
