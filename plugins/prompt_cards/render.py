@@ -458,7 +458,7 @@ def card_png(spec):
         raw = band.tobytes()
         compressor = isal_zlib.compressobj(CARD_ROWS_LEVEL, zlib.DEFLATED, -15)
         pieces += [compressor.compress(raw), compressor.flush(isal_zlib.Z_SYNC_FLUSH)]
-        adler = zlib.adler32(raw, adler)
+        adler = isal_zlib.adler32(raw, adler)  # a tenth of zlib's time
         done = bottom
     if done < spec.height:
         data, piece_adler, length = _background_rows(*background, done, spec.height)
