@@ -233,8 +233,8 @@ class PromptCardsGenerator(Generator):
         self.rendering = self.start_images()  # drawn while the other generators write
 
     def generate_output(self, writer):
+        self.write_pages(writer)  # first: the images have longer to render, and their folders
         self.write_images()
-        self.write_pages(writer)
 
     # -- images --
 

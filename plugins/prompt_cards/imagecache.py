@@ -172,8 +172,8 @@ def publish(source, destination):
     The output gets a hard link to the cached file (or, where linking fails, e.g. across
     file systems, a copy). Sharing the file is safe because a cached image is never
     modified: a rendering is always a new file renamed into place (_render_to), prune()
-    only unlinks, and publish() itself only ever renames a new file over the destination,
-    so neither side can change a file the other still names.
+    only unlinks, and publish() only ever creates a new file or renames one over the
+    destination, so neither side can change a file the other still names.
 
     A link or copy has the source's modification time, so the same size and time mean
     the same image without reading either file. Same bytes with another time: the file
@@ -184,17 +184,17 @@ def publish(source, destination):
     try:
         there = os.stat(destination)
     except FileNotFoundError:
-        there = None
-    if there is not None:
-        if os.path.samestat(have, there):
+        _new_file(source, destination, have)  # the link itself is created atomically
+        return True
+    if os.path.samestat(have, there):
+        return False
+    if there.st_size == have.st_size:
+        if there.st_mtime_ns == have.st_mtime_ns:
             return False
-        if there.st_size == have.st_size:
-            if there.st_mtime_ns == have.st_mtime_ns:
-                return False
-            if _same_bytes(source, destination):
-                _place(source, destination, have)
-                return False
-    _place(source, destination, have)
+        if _same_bytes(source, destination):
+            _replace(source, destination, have)
+            return False
+    _replace(source, destination, have)
     return True
 
 
@@ -203,16 +203,20 @@ def _same_bytes(first, second):
         return one.read() == other.read()
 
 
-def _place(source, destination, have):
-    """A new file at destination with the source's bytes and time: a link if it can be."""
+def _replace(source, destination, have):
+    """A new file renamed over destination: never a write into the file there."""
     temporary = f"{destination}.{os.getpid()}.tmp"
-    try:
-        _link_or_copy(source, temporary, have)
-    except FileNotFoundError:
-        # Only now make the folder: most images go where a folder already is.
-        os.makedirs(os.path.dirname(destination), exist_ok=True)
-        _link_or_copy(source, temporary, have)
+    _new_file(source, temporary, have)
     os.replace(temporary, destination)
+
+
+def _new_file(source, target, have):
+    try:
+        _link_or_copy(source, target, have)
+    except FileNotFoundError:
+        # Only now make the folder: a folder per image would cost a system call each.
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        _link_or_copy(source, target, have)
 
 
 def _link_or_copy(source, target, have):
