@@ -165,3 +165,25 @@ def test_drawn_rows_joins_near_ranges_and_stays_inside_the_image():
     gap = render.JOIN_ROWS
     placed = [at(100, 10), at(-5, 10), at(110 + gap, 5), at(300, 10), at(620, 30)]
     assert render.drawn_rows(placed, 630) == [(0, 5), (100, 115 + gap), (300, 310), (620, 630)]
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_pasting_tiles_whole_where_it_is_safe_changes_no_pixel(spec):
+    masked = render._background(spec.palette, spec.width, spec.height, spec.footer).copy()
+    render.paste_tiles(masked, render.card_tiles(spec))
+    assert render.render_card(spec).tobytes() == masked.tobytes()
+
+
+def test_a_tile_is_pasted_whole_only_inside_the_plain_box_and_clear_of_others():
+    tile = render.Tile(Image.new("P", (10, 10)), Image.new("1", (10, 10)))
+    placed = [(tile, 0, 0), (tile, 20, 0), (tile, 25, 5), (tile, 95, 0), (tile, 40, 0)]
+    masks = [mask for *_, mask in render.with_masks(placed, (0, 0, 100, 100))]
+    assert masks == [None, None, tile.mask, tile.mask, None]
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_the_plain_box_is_all_surface(spec):
+    background = render._background(spec.palette, spec.width, spec.height, spec.footer)
+    plain = background.crop(render.plain_box(spec))
+    surface = render.colours(spec.palette).index["surface"]
+    assert set(plain.tobytes()) == {surface}

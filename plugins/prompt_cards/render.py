@@ -334,8 +334,38 @@ def dots_tile(palette, filled, total, radius=11, gap=34):
 
 
 def paste_tiles(image, placed, shift=(0, 0)):
+    """Paste (tile, x, y) placements, each through its mask."""
     for tile, x, y in placed:
         image.paste(tile.image, (x + shift[0], y + shift[1]), tile.mask)
+
+
+def with_masks(placed, plain):
+    """(tile, x, y, mask) for each placement; mask None where the tile can be pasted
+    whole (five times cheaper): inside `plain`, a box of nothing but the surface colour
+    (which a tile's blank pixels are), and clear of every tile placed before it."""
+    left, top, right, bottom = plain
+    marked, boxes = [], []
+    for tile, x, y in placed:
+        width, height = tile.image.size
+        x2, y2 = x + width, y + height
+        whole = left <= x and top <= y and x2 <= right and y2 <= bottom
+        if whole:
+            whole = not any(x < r and x1 < x2 and y < b and y1 < y2 for x1, y1, r, b in boxes)
+        marked.append((tile, x, y, None if whole else tile.mask))
+        boxes.append((x, y, x2, y2))
+    return marked
+
+
+def _paste_marked(image, marked, shift=(0, 0)):
+    for tile, x, y, mask in marked:
+        image.paste(tile.image, (x + shift[0], y + shift[1]), mask)
+
+
+def plain_box(spec):
+    """The part of a card that is plain surface under anything a card draws: inside the
+    border, right of the accent bar and the rounded corners, above the footer's rule."""
+    left, top, right, _, _, _, footer_y = _box(spec)
+    return left + 32, top + 3, right - 32, footer_y - 24
 
 
 @functools.lru_cache(maxsize=8)
@@ -394,7 +424,7 @@ def card_tiles(spec):
 def render_card(spec):
     """Draw a card; returns a Pillow palette ("P") image of spec.width × spec.height."""
     image = _background(spec.palette, spec.width, spec.height, spec.footer).copy()
-    paste_tiles(image, card_tiles(spec))
+    _paste_marked(image, with_masks(card_tiles(spec), plain_box(spec)))
     return image
 
 
@@ -443,7 +473,7 @@ def card_png(spec):
 
     from isal import isal_zlib
 
-    placed = card_tiles(spec)
+    placed = with_masks(card_tiles(spec), plain_box(spec))
     background = (spec.palette, spec.width, spec.height, spec.footer)
     rows = _scanlines(*background)
     pieces, adler, done = [], 1, 0
@@ -453,7 +483,7 @@ def card_png(spec):
             pieces.append(data)
             adler = adler32_combine(adler, piece_adler, length)
         band = rows.crop((0, top, rows.width, bottom))
-        paste_tiles(band, _within(placed, top, bottom), shift=(1, -top))
+        _paste_marked(band, _within(placed, top, bottom), shift=(1, -top))
         band.paste(0, (0, 0, 1, band.height))  # the filter bytes, whatever a tile covered
         raw = band.tobytes()
         compressor = isal_zlib.compressobj(CARD_ROWS_LEVEL, zlib.DEFLATED, -15)
@@ -472,12 +502,12 @@ def card_png(spec):
 
 
 def _within(placed, top, bottom):
-    return [(tile, x, y) for tile, x, y in placed if y < bottom and y + tile.image.height > top]
+    return [item for item in placed if item[2] < bottom and item[2] + item[0].image.height > top]
 
 
 def drawn_rows(placed, height):
     """The sorted, disjoint [top, bottom) row ranges that tiles draw on."""
-    spans = sorted((max(0, y), min(height, y + tile.image.height)) for tile, _, y in placed)
+    spans = sorted((max(0, y), min(height, y + tile.image.height)) for tile, _, y, *_ in placed)
     joined = []
     for top, bottom in spans:
         if bottom <= top:
