@@ -4,7 +4,8 @@ Generic, so any feature can use it:
 
     spec = CardSpec(text="The Ingredients", eyebrow="Relationships", footer="Yasmine
                     Binghalib, LMFT", style="title", palette=read_palette(css))
-    png = png_bytes(render_card(spec))  # a palette PNG: no quantize() needed
+    png = card_png(spec)  # a palette PNG, the pixels of render_card(spec), made fast
+    png = png_bytes(render_card(spec))  # the same pixels, encoded by Pillow
     spec.key()  # a hash of everything the image shows: text, palette, fonts, renderer
 
 The fonts ship in fonts/ (DejaVu, see fonts/LICENSE), so nothing depends on what the
