@@ -446,7 +446,7 @@ def test_publish_copies_only_changed_bytes(tmp_path):
 def test_publish_gives_the_output_the_usual_mode_not_the_caches(tmp_path):
     source, target, usual = tmp_path / "a.png", tmp_path / "out" / "b.png", tmp_path / "c"
     rerender(source, b"png")
-    source.chmod(0o600)  # what tempfile.mkstemp gives the cached images
+    source.chmod(0o600)  # mkstemp's mode, which cached images had before they were linked
     usual.write_bytes(b"")
     assert imagecache.publish(source, target) is True
     assert target.stat().st_mode == usual.stat().st_mode

@@ -304,8 +304,8 @@ class PromptCardsGenerator(Generator):
         self.rendering = self.start_images()  # drawn while the other generators write
 
     def generate_output(self, writer):
+        self.write_pages(writer)  # first: the images have longer to render, and their folders
         self.write_images()
-        self.write_pages(writer)
 
     # -- images --
 
@@ -334,14 +334,14 @@ class PromptCardsGenerator(Generator):
         )
 
     def write_images(self):
-        """Wait for the rendering, then copy each image into the output if it changed."""
+        """Wait for the rendering, then link each image into the output if it changed."""
         rendering = getattr(self, "rendering", None) or self.start_images()
         self.rendering = None
         rendering.wait()
         cache = Path(self.settings["PROMPT_CARDS_CACHE_PATH"])
-        output = Path(self.output_path)
         for key, url in self.image_outputs:
-            imagecache.publish(cache / f"{key}.png", output / url)
+            source = os.path.join(cache, f"{key}.png")
+            imagecache.publish(source, os.path.join(self.output_path, url))
         keep = {key for key, _ in self.image_outputs}
         imagecache.prune(cache, keep, self.settings["PROMPT_CARDS_CACHE_DAYS"])
 
