@@ -30,6 +30,7 @@ WITH_FUTURE_DATES = False
 
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
+TEMPLATE_CACHE = False  # plugins/template_cache: compile every template afresh
 DELETE_OUTPUT_DIRECTORY = True
 
 # Reply and booking: refuse PLACEHOLDER practice settings (listing every one), unless

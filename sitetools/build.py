@@ -9,8 +9,10 @@ message per problem, with the file (and line) and the fix; the traceback only wi
 """
 
 import argparse
+import atexit
 import json
 import logging
+import os
 import re
 import sys
 import traceback
@@ -165,5 +167,18 @@ def main(argv=None):
     return build(args.settings, args.output, args.content, overrides, args.debug, not args.no_lint)
 
 
+def leave(status):
+    """Exit with `status`. After a successful build, without the interpreter freeing the
+    site's objects one by one (~0.1 s at 1,000 articles): atexit handlers still run and
+    the output is flushed, only the teardown is skipped."""
+    if status:
+        sys.exit(status)
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())

@@ -2,7 +2,6 @@
 
 import datetime
 import io
-import multiprocessing
 import os
 import time
 
@@ -402,15 +401,29 @@ def test_parallel_rendering_gives_the_same_images(tmp_path):
 
 
 def test_a_rendering_nobody_waits_for_is_stopped(tmp_path):
-    """A build that fails before write_images: its workers end, no pool is left over."""
-    before = set(multiprocessing.active_children())
+    """A build that fails before write_images: its workers end, no process is left over."""
     specs = [render.CardSpec(text=f"Card {n}?") for n in range(8)]
     rendering = imagecache.start_rendering(specs, tmp_path, workers=2)
-    workers = set(multiprocessing.active_children()) - before
-    assert len(workers) == 2
+    pids = [pid for pid, _pipe in rendering.workers]
+    assert len(pids) == 2
     imagecache.stop_abandoned()
-    assert rendering.pool is None
-    assert not any(worker.is_alive() for worker in workers)
+    assert rendering.workers == []
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, 0)  # already waited for: gone
+
+
+def test_a_worker_that_fails_fails_the_build_with_its_error(tmp_path, monkeypatch):
+    def broken(specs, cache_dir):
+        raise OSError(f"no space left for {len(specs)} image(s)")
+
+    monkeypatch.setattr(imagecache, "_render_chunk", broken)
+    specs = [render.CardSpec(text=f"Card {n}?") for n in range(8)]
+    rendering = imagecache.start_rendering(specs, tmp_path, workers=2)
+    with pytest.raises(imagecache.ImageRenderingError) as failure:
+        rendering.wait()
+    assert "OSError: no space left for 4 image(s)" in str(failure.value)
+    assert rendering.workers == []
 
 
 @pytest.mark.parametrize(
@@ -478,14 +491,12 @@ def test_missing_specs_lists_each_uncached_image_once(tmp_path):
     assert missing == {new.key(): new}
 
 
-@pytest.mark.parametrize(
-    ("count", "workers", "sizes"),
-    [(0, 2, []), (5, 2, [1] * 5), (80, 2, [10] * 8), (1000, 2, [32] * 31 + [8])],
-)
-def test_chunks_cover_every_item_in_order(count, workers, sizes):
-    parts = imagecache.chunks(list(range(count)), workers)
-    assert [len(part) for part in parts] == sizes
-    assert [item for part in parts for item in part] == list(range(count))
+@pytest.mark.parametrize(("count", "workers"), [(0, 2), (5, 2), (81, 2), (1000, 3)])
+def test_shares_deal_every_item_once_and_evenly(count, workers):
+    parts = imagecache.shares(list(range(count)), workers)
+    assert len(parts) == workers
+    assert sorted(item for part in parts for item in part) == list(range(count))
+    assert max(map(len, parts)) - min(map(len, parts)) <= 1
 
 
 def test_prune_keeps_used_and_recent_images(tmp_path):

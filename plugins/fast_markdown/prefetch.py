@@ -11,8 +11,8 @@ categories are made exactly as before, and the built site is byte-identical
 
 A file the child could not convert cleanly (an exception, or anything logged at WARNING
 or above) is simply converted again by the parent, which then raises or logs as usual,
-so errors name the file exactly as without this module. No fork happens with threads
-running, below MIN_FILES files, or on a machine with one core.
+so errors name the file exactly as without this module. No fork happens while a thread
+not marked `fork_safe` runs, below MIN_FILES files, or on a machine with one core.
 """
 
 import atexit
@@ -137,7 +137,10 @@ def can_fork(count):
         count >= MIN_FILES
         and hasattr(os, "fork")
         and (os.cpu_count() or 1) > 1
-        and threading.active_count() == 1
+        and all(
+            thread is threading.current_thread() or getattr(thread, "fork_safe", False)
+            for thread in threading.enumerate()
+        )
     )
 
 

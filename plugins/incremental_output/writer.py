@@ -39,6 +39,13 @@ STATE_VERSION = 1
 _body_reads = None
 
 
+def fork_is_safe():
+    """No thread but this one runs, except threads marked `fork_safe = True` (such as
+    search_index's, which only moves bytes between a queue and Pagefind's pipes)."""
+    current = threading.current_thread()
+    return all(t is current or getattr(t, "fork_safe", False) for t in threading.enumerate())
+
+
 def record_body_reads():
     """Wrap Content.get_content (once per process) to note which bodies a render reads."""
     original = Content.__dict__["get_content"]  # pelican.utils.memoized: call it unbound
@@ -330,9 +337,9 @@ class IncrementalWriter:
         if self._encoder is not None:  # every content object met so far, by path
             self._sources = None
             self._by_source_path()
-        # Forking while another thread runs (prompt_cards' image pool, drawing cards on
-        # a cold build) could copy a lock it holds; those builds' cores are busy anyway.
-        if self._processes < 2 or len(jobs) < SPLIT_AT or threading.active_count() > 1:
+        # Forking while another thread runs could copy a lock it holds into the child;
+        # only threads marked fork_safe (they never touch what rendering uses) may run.
+        if self._processes < 2 or len(jobs) < SPLIT_AT or not fork_is_safe():
             for job in jobs:
                 self._run(job)
             return

@@ -1,7 +1,8 @@
 """A folder of rendered images named by the hash of what they show.
 
 An image is rendered only when no file with its key exists, so an unchanged card is
-never drawn twice; images then go into the output by copy, only when missing or changed
+never drawn twice; images then go into the output as hard links (copies where linking
+fails), only when missing or changed
 (which keeps rsync deploys small and a build with every image cached nearly free).
 
 Rendering can run in the background (`start_rendering(...)`, later `.wait()`), in
@@ -9,16 +10,17 @@ worker processes, so the build writes its pages while the images are drawn.
 """
 
 import atexit
+import contextlib
 import ctypes
 import functools
 import logging
-import math
-import multiprocessing
 import os
 import shutil
+import signal
 import stat
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 from .render import card_png
@@ -28,9 +30,6 @@ logger = logging.getLogger(__name__)
 # Below this many missing images, starting worker processes costs more than it saves
 # (measured on 2 cores: 4 images 0.16 s serial, 0.09 s on 2; 40 images 1.5 s vs 0.86 s).
 PARALLEL_THRESHOLD = 4
-# Images per task sent to a worker: enough to make inter-process traffic negligible,
-# few enough that the workers finish together.
-MAX_CHUNK = 32
 
 
 def cached_path(cache_dir, spec):
@@ -95,48 +94,68 @@ def missing_specs(specs, cache_dir):
     return missing
 
 
-def chunks(items, workers):
-    """`items` in consecutive lists: about four per worker, at most MAX_CHUNK long."""
-    size = max(1, min(MAX_CHUNK, math.ceil(len(items) / (4 * workers))))
-    return [items[start : start + size] for start in range(0, len(items), size)]
+def shares(items, workers):
+    """`items` dealt out to `workers` in turn: each gets every workers-th item, so cards of
+    every length are spread evenly and the workers finish together."""
+    return [items[index::workers] for index in range(workers)]
 
 
 # Renderings started and not yet waited for: a build that failed in between.
 _ABANDONED = set()
 
 
+class ImageRenderingError(RuntimeError):
+    """A worker process failed to render its images."""
+
+
 class Rendering:
-    """Missing images being rendered; `wait()` returns the keys rendered this time."""
+    """Missing images being rendered; `wait()` returns the keys rendered this time.
+
+    Workers are forked processes with no threads of their own (a multiprocessing pool
+    runs three in the build's process, and the pages are rendered in forked processes
+    too, which must not copy a lock another thread holds). Each renders its share into
+    the cache and reports only a failure, through a pipe.
+    """
 
     def __init__(self, missing, cache_dir, workers):
         self.missing, self.cache_dir = missing, cache_dir
         self.count = worker_count(workers, len(missing))
-        self.pool = self.result = None
+        self.workers = []  # (pid, pipe to read a failure from)
+        self.done = False
         if self.count > 1:
             stop_abandoned()
-            # fork: the children inherit the loaded plugin (it is not importable by name).
-            self.pool = multiprocessing.get_context("fork").Pool(self.count, keep_freed_memory)
-            tasks = [(chunk, cache_dir) for chunk in chunks(list(missing.values()), self.count)]
-            self.result = self.pool.starmap_async(_render_chunk, tasks, chunksize=1)
+            for share in shares(list(missing.values()), self.count):
+                self.workers.append(_fork_worker(share, cache_dir))
             _ABANDONED.add(self)
 
     def stop(self):
         """End the worker processes (at once, if they are still rendering)."""
         _ABANDONED.discard(self)
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
-            self.pool = None
+        for pid, pipe in self.workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pipe.close()
+        self.workers = []
 
     def wait(self):
-        if self.pool is not None:
-            try:
-                self.result.get()
-                self.pool.close()
-            finally:
-                self.stop()
-        elif self.result is None:
-            self.result = _render_chunk(list(self.missing.values()), self.cache_dir)
+        if self.workers:
+            _ABANDONED.discard(self)
+            failures = []
+            for pid, pipe in self.workers:
+                message = pipe.read().decode("utf-8", errors="replace")
+                pipe.close()
+                _pid, status = os.waitpid(pid, 0)
+                if status != 0:
+                    failures.append(message or f"the worker ended with status {status}")
+            self.workers = []
+            if failures:
+                raise ImageRenderingError(
+                    "prompt_cards: rendering the share images failed:\n" + "\n".join(failures)
+                )
+        elif not self.done:
+            _render_chunk(list(self.missing.values()), self.cache_dir)
+        self.done = True
         if self.missing:
             logger.info(
                 "prompt_cards: rendered %d image(s) with %d process(es)",
@@ -144,6 +163,26 @@ class Rendering:
                 self.count,
             )
         return set(self.missing)
+
+
+def _fork_worker(specs, cache_dir):
+    """Start a process rendering `specs` into `cache_dir`; return (pid, pipe)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: render, report a failure, leave without any cleanup
+        status = 1
+        try:
+            os.close(read_end)
+            keep_freed_memory()
+            _render_chunk(specs, cache_dir)
+            status = 0
+        except BaseException:  # noqa: BLE001 - everything is reported to the build
+            with contextlib.suppress(OSError):
+                os.write(write_end, traceback.format_exc().encode("utf-8", errors="replace"))
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, os.fdopen(read_end, "rb")
 
 
 @atexit.register

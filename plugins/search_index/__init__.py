@@ -305,6 +305,10 @@ class PagefindRun:
         self.error = None
         self._queue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
+        # Pages may be rendered in forked processes while it runs (incremental_output,
+        # fast_markdown): it only moves bytes between its queue and Pagefind's pipes, so
+        # a child never needs a lock it could hold, and children leave with os._exit.
+        self._thread.fork_safe = True
         self._thread.start()
 
     def add(self, documents, last=False):
