@@ -14,9 +14,18 @@ from pelican.writers import Writer
 
 from bench.corpus import write_corpus
 from plugins.incremental_output import settings_errors
+from plugins.incremental_output import writer as writer_module
 from plugins.incremental_output.writer import SPLIT_AT, IncrementalWriter
 from sitetools.build import describe_failure
 from tests.sitebuild import ROOT, run_build
+
+
+@pytest.fixture(autouse=True)
+def forking_allowed(monkeypatch):
+    """Threads earlier tests left in this process (a browser suite's server) would keep
+    the writer from forking; the pages rendered here never touch them."""
+    monkeypatch.setattr(writer_module, "fork_is_safe", lambda: True)
+
 
 # The build's own time: sitemap.xml dates listing pages with it, release.json records it.
 BUILD_TIME = {

@@ -339,7 +339,7 @@ class IncrementalWriter:
             self._by_source_path()
         # Forking while another thread runs could copy a lock it holds into the child;
         # only threads marked fork_safe (they never touch what rendering uses) may run.
-        if self._processes < 2 or len(jobs) < SPLIT_AT or not fork_is_safe():
+        if self._processes < 2 or self._to_render(jobs) < SPLIT_AT or not fork_is_safe():
             for job in jobs:
                 self._run(job)
             return
@@ -348,6 +348,20 @@ class IncrementalWriter:
         )
         self._before = (frozenset(self.pages), self.rendered, self.skipped)
         run_split(jobs, self._run, self._processes, self._child_state, self._merge)
+
+    def _to_render(self, jobs):
+        """How many of `jobs` will likely be rendered: all but those whose output file is
+        still the one recorded. A rebuild after an edit compares fingerprints for
+        thousands of pages and renders a few; a second process would then cost more
+        (its fork, and the core Pagefind indexes on) than it saves."""
+        if not self._incremental or not self._previous:
+            return len(jobs)
+        previous = self._previous
+        return sum(
+            1
+            for _template, _context, name, _variables, path, _site in jobs
+            if name not in previous or previous[name]["file"] != file_stamp(path)
+        )
 
     def _child_state(self):
         """What a child rendered: the records of its pages and its counts."""
