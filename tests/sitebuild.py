@@ -1,6 +1,7 @@
 """Helpers for tests: build the real site the way `invoke build` does, and read it."""
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -42,3 +43,23 @@ def parse(path):
 
 def html_pages(output):
     return sorted(Path(output).rglob("*.html"))
+
+
+# The build's own time: sitemap.xml dates listing pages with it, release.json records it.
+BUILD_TIME = {
+    "sitemap.xml": re.compile(rb"<lastmod>[^<]*</lastmod>"),
+    "release.json": re.compile(rb'"built_at": "[^"]*"'),
+}
+
+
+def output_tree(folder):
+    """{relative path: bytes} of every file of a build, the build's own time left out:
+    two builds of the same content compare equal."""
+    files = {}
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file():
+            name = str(path.relative_to(folder))
+            files[name] = path.read_bytes()
+            if name in BUILD_TIME:
+                files[name] = BUILD_TIME[name].sub(b"", files[name])
+    return files

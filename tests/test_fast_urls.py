@@ -1,9 +1,7 @@
 """plugins/fast_urls changes how often URLs are worked out, never what comes out."""
 
 import json
-import re
 import shutil
-from pathlib import Path
 
 import pytest
 from pelican.contents import Content
@@ -11,24 +9,7 @@ from pelican.settings import read_settings
 
 from bench.corpus import write_corpus
 from plugins import fast_urls
-from tests.sitebuild import ROOT, run_build
-
-# The build's own time: sitemap.xml dates listing pages with it, release.json records it.
-BUILD_TIME = {
-    "sitemap.xml": re.compile(rb"<lastmod>[^<]*</lastmod>"),
-    "release.json": re.compile(rb'"built_at": "[^"]*"'),
-}
-
-
-def tree(folder):
-    files = {}
-    for path in sorted(Path(folder).rglob("*")):
-        if path.is_file():
-            name = str(path.relative_to(folder))
-            files[name] = path.read_bytes()
-            if name in BUILD_TIME:
-                files[name] = BUILD_TIME[name].sub(b"", files[name])
-    return files
+from tests.sitebuild import ROOT, output_tree, run_build
 
 
 @pytest.mark.parametrize("settings", ["pelicanconf.py", "publishconf.py"])
@@ -48,7 +29,7 @@ def test_the_built_site_is_byte_identical_with_and_without_the_plugin(tmp_path, 
         extra = (*extra, "--set", "SEARCH_INDEX_ENABLED=false")
         result = run_build(outputs[name], settings=settings, content=content, env=env, extra=extra)
         assert result.returncode == 0, result.stdout + result.stderr
-    fast, stock = tree(outputs["fast"]), tree(outputs["stock"])
+    fast, stock = output_tree(outputs["fast"]), output_tree(outputs["stock"])
     assert len(fast) > 100
     assert sorted(fast) == sorted(stock)
     assert [name for name in fast if fast[name] != stock[name]] == []

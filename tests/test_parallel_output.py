@@ -6,7 +6,6 @@ import logging
 import os
 import re
 import shutil
-from pathlib import Path
 
 import jinja2
 import pytest
@@ -17,7 +16,7 @@ from plugins.incremental_output import settings_errors
 from plugins.incremental_output import writer as writer_module
 from plugins.incremental_output.writer import SPLIT_AT, IncrementalWriter
 from sitetools.build import describe_failure
-from tests.sitebuild import ROOT, run_build
+from tests.sitebuild import ROOT, output_tree, run_build
 
 
 @pytest.fixture(autouse=True)
@@ -27,23 +26,7 @@ def forking_allowed(monkeypatch):
     monkeypatch.setattr(writer_module, "fork_is_safe", lambda: True)
 
 
-# The build's own time: sitemap.xml dates listing pages with it, release.json records it.
-BUILD_TIME = {
-    "sitemap.xml": re.compile(rb"<lastmod>[^<]*</lastmod>"),
-    "release.json": re.compile(rb'"built_at": "[^"]*"'),
-}
 SPLIT_LOG = re.compile(r"incremental_output: (\d+) page\(s\) rendered by 2 processes")
-
-
-def tree(folder):
-    files = {}
-    for path in sorted(Path(folder).rglob("*")):
-        if path.is_file():
-            name = str(path.relative_to(folder))
-            files[name] = path.read_bytes()
-            if name in BUILD_TIME:
-                files[name] = BUILD_TIME[name].sub(b"", files[name])
-    return files
 
 
 def site_content(tmp_path):
@@ -80,7 +63,7 @@ def test_the_site_is_byte_identical_rendered_by_one_process_or_two(tmp_path, set
         else:  # the articles' pages and the prompt cards' pages at least
             assert len(split) >= 2, split
             assert min(split) >= SPLIT_AT, split
-    one, two = tree(outputs[1]), tree(outputs[2])
+    one, two = output_tree(outputs[1]), output_tree(outputs[2])
     assert len(one) > 100
     assert sorted(one) == sorted(two)
     assert [name for name in one if one[name] != two[name]] == []

@@ -7,8 +7,7 @@ import pytest
 from pelican.settings import read_settings
 
 from plugins import template_cache
-from tests.sitebuild import ROOT, run_build
-from tests.test_fast_urls import tree
+from tests.sitebuild import ROOT, output_tree, run_build
 
 
 def build(output, content=None, extra=()):
@@ -16,7 +15,7 @@ def build(output, content=None, extra=()):
         output, content=content, extra=(*extra, "--set", "SEARCH_INDEX_ENABLED=false")
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    return tree(output)
+    return output_tree(output)
 
 
 def test_rebuilds_load_compiled_templates_and_write_the_same_site(tmp_path):
