@@ -15,7 +15,6 @@ import difflib
 import fnmatch
 import hashlib
 import os
-import pickle
 import re
 import sys
 from bisect import bisect_right
@@ -566,20 +565,21 @@ def lint_content(content_dir, settings, cache=None):
     )
     cwd = Path.cwd().resolve()
     options = prompt_options(settings)
-    context = cache and lint_context(content_dir, settings, known_files, options, cwd)
-    cached = load_lint_cache(cache, context) if cache else {}
-    results = {}
+    from plugins.kept_results import KeptResults
+
+    kept = None
+    if cache:
+        kept = KeptResults(cache, lint_context(content_dir, settings, known_files, options, cwd))
     problems, posts, cards_by_file = [], [], []
     for path, kind in files:
         shown = str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
         stat = path.stat()
         stamp = (kind, shown, stat.st_mtime_ns, stat.st_size)
-        hit = cached.get(str(path))
-        if hit is not None and hit[0] == stamp:
-            result = hit[1]
-        else:
+        result = kept.get(str(path), stamp) if kept else None
+        if result is None:
             result = lint_file(path, kind, shown, content_dir, settings, known_files, options)
-        results[str(path)] = (stamp, result)
+        if kept:
+            kept.put(str(path), stamp, result)
         findings, post, cards = result
         problems += [Problem(shown, line, what, fix) for line, what, fix in findings]
         if post:
@@ -587,8 +587,8 @@ def lint_content(content_dir, settings, cache=None):
             cards_by_file.append((post.date, shown, cards))
     problems += duplicate_slugs(posts)
     problems += duplicate_prompt_slugs(cards_by_file)
-    if cache and results != cached:
-        save_lint_cache(cache, context, results)
+    if kept:
+        kept.save()
     return sorted(problems, key=lambda p: (p.path, p.line))
 
 
@@ -632,26 +632,6 @@ def lint_context(content_dir, settings, known_files, options, cwd):
     described = (importlib.metadata.version("pelican"), str(content_dir), str(cwd), used, options)
     hasher.update(repr((described, known_files)).encode())
     return hasher.hexdigest()
-
-
-def load_lint_cache(cache, context):
-    """{file: ((kind, shown path, mtime_ns, size), lint_file's result)} of the last run,
-    or {} when it was linted in another context (or never)."""
-    try:
-        with Path(cache).open("rb") as file:
-            saved = pickle.load(file)
-        return saved["results"] if saved["context"] == context else {}
-    except Exception:  # noqa: BLE001 - an unreadable cache is no cache: read every file
-        return {}
-
-
-def save_lint_cache(cache, context, results):
-    cache = Path(cache)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    partial = cache.with_name(cache.name + ".tmp")
-    with partial.open("wb") as file:
-        pickle.dump({"context": context, "results": results}, file, pickle.HIGHEST_PROTOCOL)
-    os.replace(partial, cache)
 
 
 def lint_file(path, kind, shown, content_dir, settings, known_files, options):

@@ -17,12 +17,12 @@ def test_kept_analyses_are_analyse_results_and_survive_a_build(tmp_path):
     assert [first.analyse(html) for html in HTML] == [analyse(html) for html in HTML]
     first.save()
     second = KeptAnalyses(settings)
-    assert len(second.old) == 3  # "" and None are the same HTML
+    assert len(second.kept.old) == 3  # "" and None are the same HTML
     assert [second.analyse(html) for html in HTML] == [analyse(html) for html in HTML]
     changed = HTML[0].replace("Some words", "Some more words")
     assert second.analyse(changed) == analyse(changed) != analyse(HTML[0])
     second.save()
-    assert len(KeptAnalyses(settings).old) == 4
+    assert len(KeptAnalyses(settings).kept.old) == 4
 
 
 def test_an_unreadable_cache_is_analysed_again(tmp_path):

@@ -8,7 +8,6 @@ import datetime
 import hashlib
 import logging
 import os
-import pickle
 import zoneinfo
 from dataclasses import replace
 from importlib.metadata import version
@@ -16,6 +15,11 @@ from pathlib import Path
 
 from jinja2 import TemplateNotFound
 from pelican.generators import Generator
+
+try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
+    from kept_results import KeptResults
+except ImportError:  # imported as plugins.<name> (the content linter, the tests)
+    from plugins.kept_results import KeptResults
 
 from . import deck, imagecache
 from .markdown_ext import PromptBlockExtension
@@ -78,7 +82,7 @@ def real_path(path, real_dirs):
 def read_cards(article, settings, kept=None, real_dirs=None):
     """The article's cards, read from its source (so cached builds get them too).
 
-    `kept`: a ReadCards of the last build's results, reused for unchanged sources."""
+    `kept`: the last build's results (kept_cards), reused for unchanged sources."""
     source = getattr(article, "source_path", None)
     if not source or not str(source).lower().endswith(MARKDOWN_SUFFIXES):
         return []
@@ -98,41 +102,15 @@ def read_cards(article, settings, kept=None, real_dirs=None):
     return cards
 
 
-class ReadCards:
+def kept_cards(settings):
     """Each source's cards and errors as last read, kept in CACHE_PATH between dev builds
     (Pelican's content cache on) and reused while the file, the parser and the prompt
     settings are unchanged: a rebuild parses only the edited articles."""
-
-    def __init__(self, settings):
-        self.path = Path(settings["CACHE_PATH"]) / "prompt_cards_read.pickle"
-        hasher = hashlib.blake2b(digest_size=20)
-        hasher.update(Path(parse_prompts.__code__.co_filename).read_bytes())
-        hasher.update(repr((parse_options(settings), version("unidecode"))).encode())
-        self.context = hasher.hexdigest()
-        self.old, self.new = {}, {}
-        try:
-            with self.path.open("rb") as file:
-                saved = pickle.load(file)
-            if saved["context"] == self.context:
-                self.old = saved["results"]
-        except Exception:  # noqa: BLE001 - an unreadable cache is no cache: read again
-            self.old = {}
-
-    def get(self, source, stamp):
-        hit = self.old.get(source)
-        return hit[1] if hit is not None and hit[0] == stamp else None
-
-    def put(self, source, stamp, result):
-        self.new[source] = (stamp, result)
-
-    def save(self):
-        if self.new == self.old:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(self.path.name + ".tmp")
-        with partial.open("wb") as file:
-            pickle.dump({"context": self.context, "results": self.new}, file, protocol=5)
-        os.replace(partial, self.path)
+    hasher = hashlib.blake2b(digest_size=20)
+    hasher.update(Path(parse_prompts.__code__.co_filename).read_bytes())
+    hasher.update(repr((parse_options(settings), version("unidecode"))).encode())
+    path = Path(settings["CACHE_PATH"]) / "prompt_cards_read.pickle"
+    return KeptResults(path, hasher.hexdigest())
 
 
 def other_urls(settings):
@@ -220,7 +198,7 @@ def attach_cards(generator):
     """Give every article its `prompt_cards` and `share_image`; log every bad prompt."""
     settings = generator.settings
     reserved = other_urls(settings)
-    kept = ReadCards(settings) if settings.get("CACHE_CONTENT") else None
+    kept = kept_cards(settings) if settings.get("CACHE_CONTENT") else None
     real_dirs = {}
     found = []  # (card, article, published)
     for articles, published, has_page in article_groups(generator):

@@ -16,11 +16,14 @@ tested code here with a dependency (and its own settings) for one number or two 
 
 import hashlib
 import logging
-import os
-import pickle
 from pathlib import Path
 
 from pelican import signals
+
+try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
+    from kept_results import KeptResults
+except ImportError:  # imported as plugins.<name> (the content linter, the tests)
+    from plugins.kept_results import KeptResults
 
 from . import aids as aids_module
 from .aids import RelatedIndex, analyse, neighbours, reading_minutes, table_of_contents
@@ -66,37 +69,24 @@ def check_settings(pelican):
 
 class KeptAnalyses:
     """analyse() results of the last dev build (Pelican's content cache on), by a digest
-    of the HTML and of aids.py, in CACHE_PATH/reading_aids.pickle: a rebuild analyses
-    only the articles whose HTML changed."""
+    of the HTML, in CACHE_PATH/reading_aids.pickle (valid for this aids.py): a rebuild
+    analyses only the articles whose HTML changed."""
 
     def __init__(self, settings):
-        self.path = Path(settings["CACHE_PATH"]) / "reading_aids.pickle"
-        self.code = hashlib.blake2b(
-            Path(aids_module.__file__).read_bytes(), digest_size=20
-        ).digest()
-        self.old, self.new = {}, {}
-        try:
-            with self.path.open("rb") as file:
-                self.old = pickle.load(file)
-        except Exception:  # noqa: BLE001 - an unreadable cache is no cache: analyse again
-            self.old = {}
+        code = hashlib.blake2b(Path(aids_module.__file__).read_bytes(), digest_size=20)
+        path = Path(settings["CACHE_PATH"]) / "reading_aids.pickle"
+        self.kept = KeptResults(path, code.hexdigest())
 
     def analyse(self, html):
-        key = hashlib.blake2b((html or "").encode(), digest_size=20, key=self.code).digest()
-        result = self.old.get(key)
+        key = hashlib.blake2b((html or "").encode(), digest_size=20).digest()
+        result = self.kept.get(key)
         if result is None:
             result = analyse(html)
-        self.new[key] = result
+        self.kept.put(key, None, result)
         return result
 
     def save(self):
-        if self.new == self.old:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(self.path.name + ".tmp")
-        with partial.open("wb") as file:
-            pickle.dump(self.new, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(partial, self.path)
+        self.kept.save()
 
 
 def annotate(generator):
