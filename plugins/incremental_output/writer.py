@@ -20,13 +20,17 @@ sitemap listens to it). Feeds are always written.
 import json
 import logging
 import os
-import threading
 from pathlib import Path
 
 from pelican import signals
 from pelican.contents import Content
 from pelican.paginator import Paginator
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
+
+try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
+    from forking import fork_is_safe
+except ImportError:  # imported as plugins.<name> (the tests)
+    from plugins.forking import fork_is_safe
 
 from .fingerprint import Encoder, Unfingerprintable, body_digest, digest, unrendered_fields
 from .split import run_split
@@ -37,13 +41,6 @@ STATE_VERSION = 1
 
 # The content objects whose body the page being rendered has read (None: not rendering).
 _body_reads = None
-
-
-def fork_is_safe():
-    """No thread but this one runs, except threads marked `fork_safe = True` (such as
-    search_index's, which only moves bytes between a queue and Pagefind's pipes)."""
-    current = threading.current_thread()
-    return all(t is current or getattr(t, "fork_safe", False) for t in threading.enumerate())
 
 
 def record_body_reads():
