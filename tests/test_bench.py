@@ -306,8 +306,23 @@ def test_cold_builds_clear_every_cache_and_html_only_builds_keep_plugin_caches(t
     site.prepare("warm")
     populate()
     site.prepare("cold")
-    assert list(tmp_path.rglob("*.png")) == []
+    for path in site.cache_dirs.values():
+        assert not path.exists()
     assert not site.output.exists()
+
+
+def test_a_reset_folder_is_moved_aside_not_deleted(tmp_path):
+    from bench.runner import _reset
+
+    output = tmp_path / "output"
+    for text in ("first", "second"):
+        output.mkdir()
+        (output / "index.html").write_text(text)
+        _reset(output)
+        assert not output.exists()
+    _reset(output)  # already absent: nothing to do
+    aside = {p.parent.name: p.read_text() for p in tmp_path.glob("*/index.html")}
+    assert aside == {"output.discarded-0": "first", "output.discarded-1": "second"}
 
 
 def test_a_whole_bench_run_measures_every_build(tmp_path):
