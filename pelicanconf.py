@@ -159,8 +159,10 @@ PLUGINS += ["post_status"]
 # plugins/search_index: Pagefind indexes every article after each build; /search/.
 # plugins/site_meta: JSON-LD, Open Graph/Twitter cards, canonical links, robots.txt.
 # plugins/reading_aids: reading time, older/newer, related articles, table of contents.
-# pelican.plugins.sitemap (pelican-sitemap): sitemap.xml.
-PLUGINS += ["search_index", "site_meta", "reading_aids", "pelican.plugins.sitemap"]
+# pelican.plugins.sitemap (pelican-sitemap): sitemap.xml. Listed before search_index:
+# both act at `finalized`, in this order, so the sitemap is written while Pagefind
+# still indexes rather than after it.
+PLUGINS += ["pelican.plugins.sitemap", "search_index", "site_meta", "reading_aids"]
 MENU_LINKS += [("Search", "search/")]
 SEARCH_INDEX_ENABLED = True  # False skips Pagefind (faster builds; /search/ then says so)
 SEARCH_URL = "search/"

@@ -74,12 +74,16 @@ def build(settings_file, output, content=None, overrides=None, debug=False, lint
     settings = None
     try:
         settings = read_settings(str(settings_file), override=override)
+        # Plugins start now (checking their settings; search_index may start Pagefind on
+        # the unchanged articles), so their early work overlaps the linting. Nothing is
+        # read or written before run().
+        pelican = Pelican(settings)
         if lint:
             problems = lint_content(settings["PATH"], settings, cache=lint_cache(settings))
             if problems:
                 consequence = " Nothing was built: fix them and build again."
                 return report(problems, sys.stderr, consequence)
-        Pelican(settings).run()
+        pelican.run()
     except Exception as error:  # noqa: BLE001 - every failure becomes one readable message
         if debug:
             traceback.print_exc()

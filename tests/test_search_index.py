@@ -178,3 +178,38 @@ def test_a_rebuild_indexes_what_a_clean_build_indexes(tmp_path):
         assert run_build(clean, content=content, extra=extra).returncode == 0
         assert bundle_bytes(output) == bundle_bytes(clean), step
     assert Bundle(output / BUNDLE_DIR).search("marmalad") == ["/posts/pictured-words.html"]
+
+
+def test_the_bundle_is_updated_in_place_writing_only_what_changed(tmp_path):
+    import base64
+
+    from plugins.search_index import ENTRY_FILE, SearchIndexError, write_bundle
+
+    def files(contents):
+        return [
+            {"path": path, "content": base64.b64encode(data).decode()}
+            for path, data in contents.items()
+        ]
+
+    bundle = tmp_path / "pagefind"
+    first = {ENTRY_FILE: b'{"v": 1}', "fragment/en_a.pf_fragment": b"a", "pagefind.js": b"js"}
+    write_bundle(files(first), bundle)
+    kept = (bundle / "fragment" / "en_a.pf_fragment").stat()
+    (bundle / "stray.tmp").write_bytes(b"left by an interrupted build")
+    second = {
+        ENTRY_FILE: b'{"v": 2}',
+        "fragment/en_a.pf_fragment": b"a",
+        "index/en_b.pf_index": b"b",
+    }
+    write_bundle(files(second), bundle)
+    on_disk = {
+        path.relative_to(bundle).as_posix(): path.read_bytes()
+        for path in bundle.rglob("*")
+        if path.is_file()
+    }
+    assert on_disk == second
+    assert (bundle / "fragment" / "en_a.pf_fragment").stat().st_ino == kept.st_ino
+    assert (bundle / "fragment" / "en_a.pf_fragment").stat().st_mtime_ns == kept.st_mtime_ns
+    with pytest.raises(SearchIndexError, match="outside its bundle"):
+        write_bundle(files({"../escape.js": b"x"}), bundle)
+    assert not (tmp_path / "escape.js").exists()

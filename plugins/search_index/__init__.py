@@ -28,7 +28,6 @@ import logging
 import os
 import pickle
 import queue
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +44,8 @@ from pelican.utils import get_relative_path, path_to_url
 log = logging.getLogger(__name__)
 
 BUNDLE_DIR = "pagefind"
+# The bundle's entry file: it names the index files of its version (written last).
+ENTRY_FILE = "pagefind-entry.json"
 # The theme's mark for what Pagefind indexes; a template without it adds nothing.
 MARK = "data-pagefind-body"
 DEFAULTS = {
@@ -100,7 +101,7 @@ def pagefind_command(site_dir):
 
 def indexed_pages(bundle_dir):
     """How many pages the index at `bundle_dir` holds, from its pagefind-entry.json."""
-    path = Path(bundle_dir) / "pagefind-entry.json"
+    path = Path(bundle_dir) / ENTRY_FILE
     try:
         entry = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as error:
@@ -208,7 +209,7 @@ def bundle_stamp(bundle):
     """Names, sizes and mtimes of the bundle's files (to notice one changed or removed),
     or None when there is no bundle."""
     bundle = Path(bundle)
-    if not (bundle / "pagefind-entry.json").is_file():
+    if not (bundle / ENTRY_FILE).is_file():
         return None
     stamp = []
     for root, folders, files in os.walk(bundle):
@@ -264,22 +265,47 @@ def service_problems(responses, urls):
 
 
 def write_bundle(files, bundle):
-    """Write the bundle's files (GetFiles' [{"path", "content" (base64)}]) into the folder
-    `bundle`, replacing it (Pagefind names its files by content hash: old ones would
-    pile up). The plugin writes them itself: the service answers WriteFiles before its
-    files are surely on disk."""
+    """Make the folder `bundle` hold exactly GetFiles' files ([{"path", "content"
+    (base64)}]), writing only those whose bytes changed.
+
+    Pagefind names its index chunks and fragments by a hash of their content, so after
+    one article is edited all but a few files are already there, byte for byte; writing
+    and deleting a thousand files each time cost a warm build about 0.1 s. New and
+    changed files are written first (each to a temporary name, then renamed), the entry
+    file last, then files it no longer names are removed: a page that loads the search
+    mid-build gets the old bundle or the new one, never a mix. The plugin writes the files
+    itself: the service answers WriteFiles before its files are surely on disk."""
     bundle = Path(bundle)
-    partial = bundle.with_name(bundle.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    wanted = {}
     for file in files:
         relative = Path(file["path"])
         if relative.is_absolute() or ".." in relative.parts:
             raise SearchIndexError(f"Pagefind made a file outside its bundle: {relative}")
-        target = partial / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(base64.b64decode(file["content"]))
-    shutil.rmtree(bundle, ignore_errors=True)
-    os.replace(partial, bundle)
+        wanted[relative.as_posix()] = base64.b64decode(file["content"])
+    if bundle.is_symlink() or (bundle.exists() and not bundle.is_dir()):
+        bundle.unlink()
+    for name in sorted(wanted, key=lambda name: name == ENTRY_FILE):
+        _write_if_changed(bundle / name, wanted[name])
+    for root, folders, names in os.walk(bundle, topdown=False):
+        for name in names:
+            path = Path(root, name)
+            if path.relative_to(bundle).as_posix() not in wanted:
+                path.unlink()
+        for name in folders:
+            with contextlib.suppress(OSError):  # still holds files: kept
+                Path(root, name).rmdir()
+
+
+def _write_if_changed(path, data):
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:  # not there (or not a file): written below
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
 
 
 _WRITE, _ABANDON = "write", "abandon"
@@ -396,7 +422,7 @@ class PagefindRun:
         if problems:
             raise SearchIndexError("\n".join(problems))
         write_bundle(responses[len(urls) + 2]["files"], self.bundle)
-        if not (self.bundle / "pagefind-entry.json").is_file():
+        if not (self.bundle / ENTRY_FILE).is_file():
             raise SearchIndexError(f"Pagefind wrote no index into {self.bundle}")
         return indexed_pages(self.bundle)
 
