@@ -213,3 +213,16 @@ def test_the_bundle_is_updated_in_place_writing_only_what_changed(tmp_path):
     with pytest.raises(SearchIndexError, match="outside its bundle"):
         write_bundle(files({"../escape.js": b"x"}), bundle)
     assert not (tmp_path / "escape.js").exists()
+
+
+def test_a_rebuild_into_a_deleted_output_indexes_what_a_clean_build_indexes(tmp_path):
+    """Nothing changed but the output is gone (the search index's record is not): the
+    bundle is written again, and it is the clean build's."""
+    content = site_content(tmp_path)
+    output, clean = tmp_path / "output", tmp_path / "clean" / "output"
+    assert run_build(output, content=content).returncode == 0
+    shutil.rmtree(output)
+    result = run_build(output, content=content)
+    assert result.returncode == 0, result.stderr
+    assert run_build(clean, content=content).returncode == 0
+    assert bundle_bytes(output) == bundle_bytes(clean)
