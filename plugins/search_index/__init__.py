@@ -44,6 +44,8 @@ from pelican.utils import get_relative_path, path_to_url
 log = logging.getLogger(__name__)
 
 BUNDLE_DIR = "pagefind"
+# How much lower Pagefind's scheduling priority is than the build's (see PagefindRun).
+PAGEFIND_NICENESS = 10
 # The bundle's entry file: it names the index files of its version (written last).
 ENTRY_FILE = "pagefind-entry.json"
 # The theme's mark for what Pagefind indexes; a template without it adds nothing.
@@ -378,6 +380,10 @@ class PagefindRun:
                 stdout=subprocess.PIPE,
                 stderr=stderr,
             )
+            # Pagefind needs its result only when the pages are written: at a lower
+            # priority it takes the time a core would idle, not the build's own.
+            with contextlib.suppress(OSError, AttributeError):
+                os.setpriority(os.PRIO_PROCESS, process.pid, PAGEFIND_NICENESS)
 
             def stopped():
                 process.wait()
