@@ -7,10 +7,12 @@ Pagefind CLI read every HTML file of the output after the build, the plugin hand
 Pagefind exactly those marked parts, straight from the articles, as soon as they are
 read (all_generators_finalized): Pagefind indexes them in its own process, on the other
 core, while Pelican writes the pages; at `finalized` the plugin waits for it, and the
-bundle is in `<output>/pagefind/`. After an article was edited, Pagefind starts with the
-build on the unchanged articles, from the last build's record (SearchIndex). The index
-is the one the CLI would build from the written pages (tests/test_search_index.py
-builds both and compares them), its pages ordered by source mtime, then URL.
+bundle is in `<output>/pagefind/`. After an article was edited (or the output was
+deleted), Pagefind starts with the build on the unchanged articles, from the last
+build's record (SearchIndex). Pagefind runs at a lower priority: it takes the time the
+cores would idle. The index is the one the CLI would build from the written pages
+(tests/test_search_index.py builds both and compares them), its pages ordered by source
+mtime, then URL.
 
 Settings:
   SEARCH_INDEX_ENABLED  True; False skips Pagefind (the search page then explains that
@@ -224,20 +226,21 @@ def bundle_stamp(bundle):
 
 def unchanged_prefix(previous, stamps):
     """The documents of the last build that this build will index first, unchanged: those
-    whose source file is as it was, up to the first one that sorts after a changed file.
-    `previous` is the last build's documents in index order; `stamps` maps each of their
-    sources to its (mtime_ns, size) now, or None if it is gone."""
+    whose source file is as it was, up to the first one that sorts after a changed file
+    (all of them when no file changed). `previous` is the last build's documents in index
+    order; `stamps` maps each of their sources to its (mtime_ns, size) now, or None if it
+    is gone."""
     changed = [
         stamps[document.source]
         for document in previous
         if stamps[document.source] not in (document.stamp, None)
     ]
-    if not changed:
-        return []
-    first_changed = min(stamp[0] for stamp in changed)
+    first_changed = min((stamp[0] for stamp in changed), default=None)
     prefix = []
     for document in previous:
-        if stamps[document.source] != document.stamp or document.stamp[0] >= first_changed:
+        if stamps[document.source] != document.stamp:
+            break
+        if first_changed is not None and document.stamp[0] >= first_changed:
             break
         prefix.append(document)
     return prefix
@@ -480,7 +483,8 @@ class SearchIndex:
     The state of the last build (CACHE_PATH/search_index.pickle: its documents, their
     digest and the bundle's stamp) lets a rebuild
     - keep the bundle when nothing indexed changed;
-    - after an article was edited, start Pagefind as soon as the build starts (at
+    - after an article was edited, or when the bundle is gone or not the one recorded
+      (the output was deleted), start Pagefind as soon as the build starts (at
       `initialized`) on the documents it will index first, unchanged (unchanged_prefix);
       once the articles are read (all_generators_finalized) and those prove to be what
       this build indexes first, hand it the rest; otherwise start again with all of them.
@@ -507,6 +511,10 @@ class SearchIndex:
             except OSError:
                 stamps[document.source] = None
         prefix = unchanged_prefix(previous, stamps)
+        if len(prefix) == len(previous) and self.previous.get("bundle") == bundle_stamp(
+            self.bundle
+        ):
+            prefix = []  # nothing changed, the bundle is the one recorded: start() keeps it
         if prefix:
             self.run = PagefindRun(self.bundle)
             self.run.add(prefix)
