@@ -680,3 +680,15 @@ def test_card_addresses_cannot_take_the_decks_own_pages(url, clash):
     from plugins.prompt_cards.generator import card_url_problem, other_urls
 
     assert (card_url_problem(url, other_urls(SETTINGS)) is not None) == clash
+
+
+def test_a_rendering_covers_the_images_it_draws_and_those_already_cached(tmp_path):
+    """What the generator checks before taking over the rendering begun when the
+    articles were read: every image it needs is cached or being drawn."""
+    cached, drawn, other = (render.CardSpec(text=f"Card {n}?") for n in range(3))
+    imagecache.ensure_rendered([cached], tmp_path, workers=1)
+    rendering = imagecache.start_rendering([cached, drawn], tmp_path, workers=1)
+    assert rendering.covers([cached, drawn])
+    assert not rendering.covers([drawn, other])
+    rendering.wait()
+    assert imagecache.cached_path(tmp_path, drawn).is_file()

@@ -232,6 +232,7 @@ def attach_cards(generator):
     for articles, _, _ in article_groups(generator):
         for article in articles:
             article.prompt_cards.sort(key=lambda c: c.line)
+    start_early_rendering(generator)
 
 
 # ---- get_generators ----
@@ -266,6 +267,42 @@ def title_spec(article, settings, palette):
     )
 
 
+def image_jobs(articles, hidden_articles, drafts, settings):
+    """(spec, output path) for every card with a page and every generated article title
+    card, from the articles as the articles generator leaves them."""
+    palette = site_palette(settings)
+    listed = [*articles, *hidden_articles]
+    cards = [c for a in listed for c in getattr(a, "prompt_cards", []) if c.url]
+    jobs = [(prompt_spec(c, settings, palette), c.image["url"]) for c in cards]
+    if settings.get("DRAFT_SAVE_AS"):
+        listed += drafts
+    generated = settings["PROMPT_CARDS_ARTICLE_IMAGE_SAVE_AS"]
+    for article in listed:
+        image = getattr(article, "share_image", None)  # None or an `Image:` of its own
+        if image and image["url"] == generated.format(slug=article.slug):
+            jobs.append((title_spec(article, settings, palette), image["url"]))
+    return jobs
+
+
+# Renderings begun once the articles were read, by cache folder: the generator takes
+# them over (PromptCardsGenerator.start_images).
+_early_renderings = {}
+
+
+def start_early_rendering(generator):
+    """Begin drawing the images as soon as every article has its cards: the workers, at
+    a lower priority, take what the cores leave idle while the build goes on."""
+    settings = generator.settings
+    jobs = image_jobs(generator.articles, generator.hidden_articles, generator.drafts, settings)
+    cache = settings["PROMPT_CARDS_CACHE_PATH"]
+    previous = _early_renderings.pop(cache, None)
+    if previous is not None:  # left by a build that failed in this process
+        previous.stop()
+    _early_renderings[cache] = imagecache.start_rendering(
+        [spec for spec, _ in jobs], cache, settings["PROMPT_CARDS_WORKERS"]
+    )
+
+
 def site_palette(settings):
     css = Path(settings["THEME"]) / "static" / "css" / "site.css"
     text = css.read_text(encoding="utf-8") if css.is_file() else ""
@@ -287,29 +324,25 @@ class PromptCardsGenerator(Generator):
 
     # -- images --
 
-    def image_jobs(self):
-        """(spec, output path) for every card and every generated article title card."""
-        palette = site_palette(self.settings)
-        jobs = [(prompt_spec(c, self.settings, palette), c.image["url"]) for c in self.cards]
-        articles = [*self.context.get("articles", []), *self.context.get("hidden_articles", [])]
-        if self.settings.get("DRAFT_SAVE_AS"):
-            articles += self.context.get("drafts", [])
-        generated = self.settings["PROMPT_CARDS_ARTICLE_IMAGE_SAVE_AS"]
-        for article in articles:
-            image = getattr(article, "share_image", None)  # None or an `Image:` of its own
-            if image and image["url"] == generated.format(slug=article.slug):
-                jobs.append((title_spec(article, self.settings, palette), image["url"]))
-        return jobs
-
     def start_images(self):
-        """Begin rendering the missing images in the background; note where each goes."""
-        jobs = self.image_jobs()
-        self.image_outputs = [(spec.key(), url) for spec, url in jobs]
-        return imagecache.start_rendering(
-            [spec for spec, _ in jobs],
-            self.settings["PROMPT_CARDS_CACHE_PATH"],
-            self.settings["PROMPT_CARDS_WORKERS"],
+        """Begin rendering the missing images in the background (or take over the
+        rendering begun when the articles were read); note where each image goes."""
+        context = self.context
+        jobs = image_jobs(
+            context.get("articles", []),
+            context.get("hidden_articles", []),
+            context.get("drafts", []),
+            self.settings,
         )
+        self.image_outputs = [(spec.key(), url) for spec, url in jobs]
+        specs = [spec for spec, _ in jobs]
+        cache = self.settings["PROMPT_CARDS_CACHE_PATH"]
+        early = _early_renderings.pop(cache, None)
+        if early is not None:
+            if early.covers(specs):
+                return early
+            early.stop()  # the articles changed since: draw what is missing now
+        return imagecache.start_rendering(specs, cache, self.settings["PROMPT_CARDS_WORKERS"])
 
     def write_images(self):
         """Wait for the rendering, then link each image into the output if it changed."""

@@ -100,6 +100,9 @@ def shares(items, workers):
     return [items[index::workers] for index in range(workers)]
 
 
+# How much lower the workers' scheduling priority is than the build's.
+WORKER_NICENESS = 10
+
 # Renderings started and not yet waited for: a build that failed in between.
 _ABANDONED = set()
 
@@ -127,6 +130,10 @@ class Rendering:
             for share in shares(list(missing.values()), self.count):
                 self.workers.append(_fork_worker(share, cache_dir))
             _ABANDONED.add(self)
+
+    def covers(self, specs):
+        """Whether every one of `specs` with no cached image is being rendered here."""
+        return set(missing_specs(specs, self.cache_dir)) <= set(self.missing)
 
     def stop(self):
         """End the worker processes (at once, if they are still rendering)."""
@@ -174,6 +181,10 @@ def _fork_worker(specs, cache_dir):
         try:
             os.close(read_end)
             keep_freed_memory()
+            # The build waits for the images only once its pages are written: until
+            # then the workers take the time a core would idle, not the build's.
+            with contextlib.suppress(OSError):
+                os.nice(WORKER_NICENESS)
             _render_chunk(specs, cache_dir)
             status = 0
         except BaseException:  # noqa: BLE001 - everything is reported to the build
