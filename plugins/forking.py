@@ -1,4 +1,4 @@
-"""When a build may fork: the rule the plugins that fork share.
+"""When and how a build forks: the rules and the helpers the plugins that fork share.
 
 Not a plugin. A fork copies the locks other threads hold at that moment; the child, which
 has none of those threads, would wait for them forever. So the build forks only while
@@ -7,6 +7,11 @@ touch what a child uses (search_index's only moves bytes between a queue and Pag
 pipes). Children end with os._exit.
 """
 
+import contextlib
+import os
+import pickle
+import signal
+import sys
 import threading
 
 
@@ -14,3 +19,87 @@ def fork_is_safe():
     """No thread but this one runs, except threads marked `fork_safe = True`."""
     current = threading.current_thread()
     return all(t is current or getattr(t, "fork_safe", False) for t in threading.enumerate())
+
+
+def usable_cores():
+    """How many cores this process may run on (its CPU affinity, where the system says)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def can_fork():
+    """Whether a second process would run beside this one: the system forks, there is a
+    core for it, and no thread forbids it."""
+    return hasattr(os, "fork") and usable_cores() > 1 and fork_is_safe()
+
+
+class InChild:
+    """`function(*args)` computed in a forked child process while this one goes on.
+
+    The child sends its result back pickled, through a pipe, and leaves with os._exit
+    (none of this process's cleanup runs twice). `result()` waits for it and returns None
+    when the child failed in any way (an exception, a crash, a result that would not
+    pickle): the caller then does the work itself, and fails or logs as it would have.
+    `close()` stops a child still working, for a build that failed meanwhile.
+    """
+
+    def __init__(self, function, *args):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: compute, send, and leave without any cleanup
+            status = 1
+            try:
+                os.close(read_end)
+                data = pickle.dumps(function(*args), pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_end, "wb") as pipe:
+                    pipe.write(data)
+                status = 0
+            finally:
+                for stream in (sys.stdout, sys.stderr):  # what it printed, not lost
+                    with contextlib.suppress(Exception):
+                        stream.flush()
+                os._exit(status)
+        os.close(write_end)
+        self.pid, self._pipe = pid, os.fdopen(read_end, "rb")
+
+    def result(self):
+        try:
+            data = self._pipe.read()
+            return pickle.loads(data) if data else None
+        except Exception:  # noqa: BLE001 - whatever went wrong, the caller does the work
+            return None
+        finally:
+            self.close()
+
+    def close(self):
+        if self.pid is None:
+            return
+        self._pipe.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)  # nothing, if it has already left
+        os.waitpid(self.pid, 0)
+        self.pid = None
+
+
+def _apply(function, items):
+    return [function(item) for item in items]
+
+
+def map_in_two(function, items, at_least):
+    """[function(item) for item in items], the second half computed in a forked child
+    when there are `at_least` items and a second process can run. The child's half is
+    computed here again if the child failed, so errors are raised here, in order."""
+    items = list(items)
+    if len(items) < at_least or not can_fork():
+        return _apply(function, items)
+    cut = len(items) // 2
+    child = InChild(_apply, function, items[cut:])
+    try:
+        mine = _apply(function, items[:cut])
+    except BaseException:
+        child.close()
+        raise
+    theirs = child.result()
+    return mine + (theirs if theirs is not None else _apply(function, items[cut:]))

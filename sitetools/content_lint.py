@@ -549,6 +549,11 @@ class Post:
     date: str  # as written: orders posts for the prompt-card slug rule
 
 
+# From this many files to read, the second half is read in a forked process: reading
+# 1,000 posts takes ~0.45 s on one core, while nothing else runs yet.
+LINT_SPLIT_AT = 64
+
+
 def lint_content(content_dir, settings, cache=None):
     """Every problem in every post and page under content_dir, sorted by file and line.
 
@@ -570,14 +575,25 @@ def lint_content(content_dir, settings, cache=None):
     kept = None
     if cache:
         kept = KeptResults(cache, lint_context(content_dir, settings, known_files, options, cwd))
+    from plugins.forking import map_in_two
+
     problems, posts, cards_by_file = [], [], []
+    checked = []  # (path, kind, shown, stamp, result or None: to read)
     for path, kind in files:
         shown = str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
         stat = path.stat()
         stamp = (kind, shown, stat.st_mtime_ns, stat.st_size)
-        result = kept.get(str(path), stamp) if kept else None
+        checked.append((path, kind, shown, stamp, kept.get(str(path), stamp) if kept else None))
+
+    def read(item):
+        path, kind, shown, _stamp, _result = item
+        return lint_file(path, kind, shown, content_dir, settings, known_files, options)
+
+    to_read = [item for item in checked if item[4] is None]
+    fresh = iter(map_in_two(read, to_read, at_least=LINT_SPLIT_AT))
+    for path, _kind, shown, stamp, result in checked:
         if result is None:
-            result = lint_file(path, kind, shown, content_dir, settings, known_files, options)
+            result = next(fresh)
         if kept:
             kept.put(str(path), stamp, result)
         findings, post, cards = result

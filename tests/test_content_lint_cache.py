@@ -86,3 +86,39 @@ def test_builds_keep_it_beside_the_content_cache_and_still_fail_on_a_kept_mistak
         assert "Nothing was built" in result.stderr
     publish = read_settings(str(ROOT / "publishconf.py"))
     assert lint_cache(publish) is None  # production builds read every file
+
+
+def test_many_files_are_read_in_two_processes_with_the_same_findings(
+    tmp_path, settings, monkeypatch
+):
+    """From LINT_SPLIT_AT files on, a forked process reads the second half: the findings,
+    the cross-file ones too (slugs claimed in both halves), are those of one process."""
+    import sitetools.content_lint as content_lint
+    from plugins import forking
+
+    content = content_with(tmp_path).resolve()
+    count = content_lint.LINT_SPLIT_AT + 6
+    for number in range(count):
+        mistake = "Catgory: Notes\n" if number % 17 == 0 else ""
+        slug = "Slug: shared\n" if number in (1, count - 1) else ""
+        (content / f"post-{number:03}.md").write_text(
+            f"Title: Post {number}\nDate: 2024-01-{number % 28 + 1:02}\n{mistake}{slug}"
+            f"Summary: Post {number}.\n\nText {number}.\n",
+            "utf-8",
+        )
+    children = []
+    real_child = forking.InChild
+
+    def counted_child(*args):
+        children.append(real_child(*args))
+        return children[-1]
+
+    monkeypatch.setattr(forking, "InChild", counted_child)
+    split = messages(content, settings)
+    monkeypatch.setattr(content_lint, "LINT_SPLIT_AT", 10**6)
+    whole = messages(content, settings)
+    assert split == whole
+    assert sum("Catgory" in message for message in whole) == len(range(0, count, 17))
+    assert any("shared" in message for message in whole)
+    if forking.can_fork():
+        assert len(children) == 1

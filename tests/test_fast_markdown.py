@@ -1,6 +1,7 @@
 """plugins/fast_markdown changes how fast Markdown is read, never what comes out."""
 
 import json
+import os
 import shutil
 import time
 
@@ -107,7 +108,7 @@ def test_a_build_that_stops_early_leaves_no_process(tmp_path):
     assert job.pid is None
     assert job.take(paths[0]) is None
     with pytest.raises(ChildProcessError):
-        prefetch.os.waitpid(pid, 0)
+        os.waitpid(pid, 0)
 
 
 def test_cached_files_are_not_converted_ahead(tmp_path):

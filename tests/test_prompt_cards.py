@@ -9,6 +9,7 @@ import markdown
 import pytest
 from PIL import Image
 
+from plugins.forking import usable_cores
 from plugins.prompt_cards import deck, imagecache, render
 from plugins.prompt_cards.markdown_ext import PromptBlockExtension
 from plugins.prompt_cards.parse import (
@@ -391,7 +392,13 @@ def test_ensure_rendered_renders_only_what_is_missing(tmp_path):
     assert {p: tmp_path.joinpath(p).stat().st_mtime_ns for p in stamps} == stamps
 
 
-def test_parallel_rendering_gives_the_same_images(tmp_path):
+@pytest.fixture
+def fork_allowed(monkeypatch):
+    """Workers whatever threads earlier tests left running in this process."""
+    monkeypatch.setattr(imagecache, "fork_is_safe", lambda: True)
+
+
+def test_parallel_rendering_gives_the_same_images(tmp_path, fork_allowed):
     specs = [render.CardSpec(text=f"Card {n}?") for n in range(imagecache.PARALLEL_THRESHOLD)]
     imagecache.ensure_rendered(specs, tmp_path / "serial", workers=1)
     imagecache.ensure_rendered(specs, tmp_path / "parallel", workers=2)
@@ -400,11 +407,11 @@ def test_parallel_rendering_gives_the_same_images(tmp_path):
         assert imagecache.cached_path(tmp_path / "parallel", spec).read_bytes() == serial
 
 
-def test_a_rendering_nobody_waits_for_is_stopped(tmp_path):
+def test_a_rendering_nobody_waits_for_is_stopped(tmp_path, fork_allowed):
     """A build that fails before write_images: its workers end, no process is left over."""
     specs = [render.CardSpec(text=f"Card {n}?") for n in range(8)]
     rendering = imagecache.start_rendering(specs, tmp_path, workers=2)
-    pids = [pid for pid, _pipe in rendering.workers]
+    pids = [worker.pid for worker in rendering.workers]
     assert len(pids) == 2
     imagecache.stop_abandoned()
     assert rendering.workers == []
@@ -413,7 +420,7 @@ def test_a_rendering_nobody_waits_for_is_stopped(tmp_path):
             os.waitpid(pid, 0)  # already waited for: gone
 
 
-def test_a_worker_that_fails_fails_the_build_with_its_error(tmp_path, monkeypatch):
+def test_a_worker_that_fails_fails_the_build_with_its_error(tmp_path, monkeypatch, fork_allowed):
     def broken(specs, cache_dir):
         raise OSError(f"no space left for {len(specs)} image(s)")
 
@@ -428,10 +435,15 @@ def test_a_worker_that_fails_fails_the_build_with_its_error(tmp_path, monkeypatc
 
 @pytest.mark.parametrize(
     ("setting", "missing", "expected"),
-    [(0, 0, 1), (0, 3, 1), (0, 40, min(2, os.cpu_count() or 1)), (1, 40, 1), (4, 5, 4)],
+    [(0, 0, 1), (0, 3, 1), (0, 40, min(2, usable_cores())), (1, 40, 1), (4, 5, 4)],
 )
-def test_worker_count(setting, missing, expected):
+def test_worker_count(setting, missing, expected, fork_allowed):
     assert imagecache.worker_count(setting, missing) == expected
+
+
+def test_no_workers_while_forking_is_not_safe(monkeypatch):
+    monkeypatch.setattr(imagecache, "fork_is_safe", lambda: False)
+    assert imagecache.worker_count(4, 40) == 1
 
 
 def rerender(path, data):

@@ -16,16 +16,14 @@ not marked `fork_safe` runs, below MIN_FILES files, or on a machine with one cor
 """
 
 import atexit
-import contextlib
 import logging
-import os
-import pickle
-import signal
 
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
-    from forking import fork_is_safe
+    import forking
+    from forking import InChild
 except ImportError:  # imported as plugins.<name> (the tests)
-    from plugins.forking import fork_is_safe
+    from plugins import forking
+    from plugins.forking import InChild
 
 logger = logging.getLogger(__name__)
 
@@ -79,22 +77,13 @@ class Prefetch:
     def __init__(self, convert, paths):
         self.paths = set(paths)
         self.results = None
-        self.pid = None
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: convert, send, and leave without running any cleanup
-            status = 1
-            try:
-                os.close(read_end)
-                data = pickle.dumps(_convert_all(convert, paths), pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write_end, "wb") as out:
-                    out.write(data)
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write_end)
-        self.pid, self._pipe = pid, os.fdopen(read_end, "rb")
+        self._child = InChild(_convert_all, convert, paths)
         _RUNNING.add(self)
+
+    @property
+    def pid(self):
+        """The converting process, until it is waited for."""
+        return self._child.pid
 
     def take(self, path):
         """The child's (html, meta) for `path`, or None: convert it yourself."""
@@ -105,25 +94,19 @@ class Prefetch:
         return self.results.pop(path, None)
 
     def _receive(self):
-        try:
-            data = self._pipe.read()
-            self.results = pickle.loads(data) if data else {}
-        except Exception:  # noqa: BLE001 - a child that died: the parent converts it all
+        _RUNNING.discard(self)
+        results = self._child.result()
+        if results is None:  # a child that died: the parent converts it all
             logger.debug("fast_markdown: the converting process sent nothing usable")
-            self.results = {}
-        self.close()
+            results = {}
+        self.results = results
 
     def close(self):
         """Stop waiting for the child (killing it if it is still converting)."""
         _RUNNING.discard(self)
         if self.results is None:
             self.results = {}
-        if self.pid is not None:
-            self._pipe.close()
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-            self.pid = None
+        self._child.close()
 
 
 _RUNNING = set()
@@ -137,9 +120,7 @@ def _close_all():
 
 
 def can_fork(count):
-    return (
-        count >= MIN_FILES and hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and fork_is_safe()
-    )
+    return count >= MIN_FILES and forking.can_fork()
 
 
 def start(convert, paths):

@@ -15,11 +15,14 @@ the child's frames, template lines included, so sitetools.build names the templa
 import gc
 import itertools
 import logging
-import os
 import pickle
-import signal
 import sys
 import traceback
+
+try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
+    from forking import InChild, usable_cores
+except ImportError:  # imported as plugins.<name> (the tests)
+    from plugins.forking import InChild, usable_cores
 
 
 class ChildFailed(RuntimeError):
@@ -28,11 +31,7 @@ class ChildFailed(RuntimeError):
 
 def default_processes():
     """Processes to render pages with: both cores, or one on a one-core machine."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(2, cores))
+    return max(1, min(2, usable_cores()))
 
 
 class _Capture(logging.Handler):
@@ -151,13 +150,7 @@ def run_split(jobs, run, processes, child_state, merge):
     gc.freeze()  # a child's collections then leave the shared objects' pages unshared
     try:
         for share in shares[1:]:
-            read, write = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                os.close(read)
-                _child(jobs, share, run, child_state, write)  # never returns
-            os.close(write)
-            children.append((pid, read))
+            children.append(InChild(_child_answer, jobs, share, run, child_state))
     except BaseException:
         _stop(children)
         raise
@@ -169,7 +162,7 @@ def run_split(jobs, run, processes, child_state, merge):
     except BaseException:  # KeyboardInterrupt, SystemExit: no waiting for the children
         _stop(children)
         raise
-    answers = [_answer(pid, read) for pid, read in children]
+    answers = [_answer(child) for child in children]
     for answer in answers:
         merge(answer["state"])
         replay(answer["records"])
@@ -193,42 +186,26 @@ def _run_share(jobs, share, run):
     return None
 
 
-def _child(jobs, share, run, child_state, write):
-    code = 1
-    try:
-        capture = capture_logging()
-        failure = _run_share(jobs, share, run)
-        error = None if failure is None else (failure[0], error_payload(failure[1]))
-        answer = {"state": child_state(), "records": capture.records, "error": error}
-        with os.fdopen(write, "wb") as pipe:
-            pipe.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
-        code = 0
-    except BaseException:  # noqa: BLE001 - reported by the parent: no answer
-        traceback.print_exc()
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+def _child_answer(jobs, share, run, child_state):
+    """A child's work: its share of the jobs; its answer: the state the parent merges,
+    the log records it made and its first error."""
+    capture = capture_logging()
+    failure = _run_share(jobs, share, run)
+    error = None if failure is None else (failure[0], error_payload(failure[1]))
+    return {"state": child_state(), "records": capture.records, "error": error}
 
 
-def _answer(pid, read):
-    with os.fdopen(read, "rb") as pipe:
-        data = pipe.read()
-    _pid, status = os.waitpid(pid, 0)
-    if not data:
+def _answer(child):
+    pid = child.pid
+    answer = child.result()
+    if answer is None:
         raise ChildFailed(
-            "incremental_output: a process rendering pages ended without an answer "
-            f"(wait status {status}); build again with INCREMENTAL_OUTPUT_PROCESSES = 1 "
-            "to see why"
+            f"incremental_output: a process rendering pages (pid {pid}) ended without an "
+            "answer; build again with INCREMENTAL_OUTPUT_PROCESSES = 1 to see why"
         )
-    return pickle.loads(data)
+    return answer
 
 
 def _stop(children):
-    for pid, read in children:
-        os.close(read)
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ChildProcessError, ProcessLookupError):
-            pass
+    for child in children:
+        child.close()

@@ -16,7 +16,6 @@ import functools
 import logging
 import os
 import shutil
-import signal
 import stat
 import tempfile
 import time
@@ -24,6 +23,11 @@ import traceback
 from pathlib import Path
 
 from .render import card_png
+
+try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
+    from forking import InChild, fork_is_safe, usable_cores
+except ImportError:  # imported as plugins.<name> (the content linter, the tests)
+    from plugins.forking import InChild, fork_is_safe, usable_cores
 
 logger = logging.getLogger(__name__)
 
@@ -76,10 +80,11 @@ def keep_freed_memory():
 
 
 def worker_count(setting, missing):
-    """How many processes to render `missing` images with (0 = up to 2 cores)."""
-    if missing < PARALLEL_THRESHOLD:
+    """How many processes to render `missing` images with (0 = up to 2 cores); 1 (in
+    this process) when forking is not safe now (plugins/forking.py)."""
+    if missing < PARALLEL_THRESHOLD or not fork_is_safe():
         return 1
-    wanted = setting or min(2, os.cpu_count() or 1)
+    wanted = setting or min(2, usable_cores())
     return max(1, min(wanted, missing))
 
 
@@ -114,21 +119,20 @@ class ImageRenderingError(RuntimeError):
 class Rendering:
     """Missing images being rendered; `wait()` returns the keys rendered this time.
 
-    Workers are forked processes with no threads of their own (a multiprocessing pool
-    runs three in the build's process, and the pages are rendered in forked processes
-    too, which must not copy a lock another thread holds). Each renders its share into
-    the cache and reports only a failure, through a pipe.
+    Workers are forked processes (plugins/forking.InChild) with no threads of their own
+    (the pages are rendered in forked processes too, which must not copy a lock another
+    thread holds). Each renders its share into the cache and hands back only a failure.
     """
 
     def __init__(self, missing, cache_dir, workers):
         self.missing, self.cache_dir = missing, cache_dir
         self.count = worker_count(workers, len(missing))
-        self.workers = []  # (pid, pipe to read a failure from)
+        self.workers = []  # InChild, each handing back "" or its failure
         self.done = False
         if self.count > 1:
             stop_abandoned()
             for share in shares(list(missing.values()), self.count):
-                self.workers.append(_fork_worker(share, cache_dir))
+                self.workers.append(InChild(_render_share, share, cache_dir))
             _ABANDONED.add(self)
 
     def covers(self, specs):
@@ -138,24 +142,20 @@ class Rendering:
     def stop(self):
         """End the worker processes (at once, if they are still rendering)."""
         _ABANDONED.discard(self)
-        for pid, pipe in self.workers:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            pipe.close()
+        for worker in self.workers:
+            worker.close()
         self.workers = []
 
     def wait(self):
         if self.workers:
             _ABANDONED.discard(self)
-            failures = []
-            for pid, pipe in self.workers:
-                message = pipe.read().decode("utf-8", errors="replace")
-                pipe.close()
-                _pid, status = os.waitpid(pid, 0)
-                if status != 0:
-                    failures.append(message or f"the worker ended with status {status}")
+            answers = [worker.result() for worker in self.workers]
             self.workers = []
+            failures = [
+                "a worker ended without an answer" if answer is None else answer
+                for answer in answers
+                if answer != ""
+            ]
             if failures:
                 raise ImageRenderingError(
                     "prompt_cards: rendering the share images failed:\n" + "\n".join(failures)
@@ -172,28 +172,18 @@ class Rendering:
         return set(self.missing)
 
 
-def _fork_worker(specs, cache_dir):
-    """Start a process rendering `specs` into `cache_dir`; return (pid, pipe)."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the worker: render, report a failure, leave without any cleanup
-        status = 1
-        try:
-            os.close(read_end)
-            keep_freed_memory()
-            # The build waits for the images only once its pages are written: until
-            # then the workers take the time a core would idle, not the build's.
-            with contextlib.suppress(OSError):
-                os.nice(WORKER_NICENESS)
-            _render_chunk(specs, cache_dir)
-            status = 0
-        except BaseException:  # noqa: BLE001 - everything is reported to the build
-            with contextlib.suppress(OSError):
-                os.write(write_end, traceback.format_exc().encode("utf-8", errors="replace"))
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    return pid, os.fdopen(read_end, "rb")
+def _render_share(specs, cache_dir):
+    """A worker's job: render `specs` into `cache_dir`; "" when done, else the error."""
+    keep_freed_memory()
+    # The build waits for the images only once its pages are written: until then the
+    # workers take the time a core would idle, not the build's.
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
+    try:
+        _render_chunk(specs, cache_dir)
+    except Exception:  # noqa: BLE001 - everything is reported to the build
+        return traceback.format_exc()
+    return ""
 
 
 @atexit.register

@@ -1,0 +1,75 @@
+"""plugins/forking.py: the helpers every forking part of the build shares."""
+
+import os
+import threading
+
+import pytest
+
+from plugins import forking
+
+
+def test_a_child_hands_back_its_result_and_is_waited_for():
+    child = forking.InChild(lambda a, b: {"sum": a + b, "pid": os.getpid()}, 2, 3)
+    pid = child.pid
+    result = child.result()
+    assert result == {"sum": 5, "pid": pid}
+    assert child.pid is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, 0)  # already waited for
+
+
+def test_a_child_that_fails_hands_back_none():
+    def broken():
+        raise ValueError("broken")
+
+    assert forking.InChild(broken).result() is None
+    assert forking.InChild(lambda: threading.Lock()).result() is None  # does not pickle
+
+
+def test_a_child_still_working_is_stopped():
+    import time
+
+    child = forking.InChild(time.sleep, 30)
+    pid = child.pid
+    child.close()
+    assert child.pid is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def test_map_in_two_keeps_the_order_and_redoes_a_failed_half(monkeypatch):
+    items = list(range(10))
+    assert forking.map_in_two(lambda n: n * n, items, at_least=4) == [n * n for n in items]
+    parent = os.getpid()
+    where = forking.map_in_two(lambda n: os.getpid() == parent, items, at_least=4)
+    assert where == [True] * 5 + [not forking.can_fork()] * 5
+    monkeypatch.setattr(forking.InChild, "result", lambda self: self.close())
+    assert forking.map_in_two(lambda n: -n, items, at_least=4) == [-n for n in items]
+    assert forking.map_in_two(lambda n: os.getpid(), items, at_least=11) == [parent] * 10
+
+
+def test_map_in_two_raises_here_what_the_function_raises():
+    def fails_on_seven(n):
+        if n == 7:
+            raise ValueError(f"item {n}")
+        return n
+
+    with pytest.raises(ValueError, match="item 7"):
+        forking.map_in_two(fails_on_seven, range(10), at_least=4)
+
+
+def test_no_fork_while_a_thread_not_marked_safe_runs(monkeypatch):
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    # Only this thread and the new one (other tests may leave threads of their own).
+    monkeypatch.setattr(
+        forking.threading, "enumerate", lambda: [threading.current_thread(), thread]
+    )
+    try:
+        assert not forking.fork_is_safe()
+        thread.fork_safe = True
+        assert forking.fork_is_safe()
+    finally:
+        stop.set()
+        thread.join()
