@@ -8,6 +8,7 @@ does: a word stem's prefix, to page numbers, to the fragment with the page's URL
 
 import gzip
 import json
+import sys
 from pathlib import Path
 
 SIGNATURE = b"pagefind_dcd"
@@ -99,3 +100,10 @@ class Bundle:
             if word.startswith(term):
                 numbers |= pages
         return sorted(self.fragment(self.page_hashes[n])["url"] for n in numbers)
+
+
+def cli_command(site_dir, subdir):
+    """The Pagefind CLI indexing the written pages of `site_dir` into `site_dir/subdir`
+    (what the build did before it fed Pagefind the articles: the tests compare both)."""
+    site = ["--site", str(site_dir), "--output-subdir", subdir]
+    return [sys.executable, "-m", "pagefind", *site, "--quiet"]

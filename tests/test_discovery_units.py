@@ -13,7 +13,7 @@ from plugins.reading_aids.aids import (
     related_articles,
     table_of_contents,
 )
-from plugins.search_index import pagefind_command, settings_errors
+from plugins.search_index import settings_errors
 from plugins.site_meta import read_settings as meta_settings
 from plugins.site_meta.meta import (
     absolute_url,
@@ -158,12 +158,8 @@ def test_search_settings_are_checked(settings, message):
     assert message in errors[0]
 
 
-def test_search_defaults_are_valid_and_pagefind_writes_into_the_site():
+def test_search_defaults_are_valid():
     assert settings_errors({}) == []
-    command = pagefind_command("/out")
-    assert command[1:3] == ["-m", "pagefind"]
-    assert command[command.index("--site") + 1] == "/out"
-    assert command[command.index("--output-subdir") + 1] == "pagefind"
 
 
 # ---- site metadata ----

@@ -15,7 +15,7 @@ from plugins.search_index import (
     search_document,
     unchanged_prefix,
 )
-from tests.pagefind_reader import Bundle
+from tests.pagefind_reader import Bundle, cli_command
 from tests.sitebuild import content_with, run_build
 
 FIXTURES = (
@@ -38,11 +38,9 @@ def site_content(tmp_path):
 
 def cli_bundle(output):
     """Index the written pages with the Pagefind CLI, as the build once did."""
-    from plugins.search_index import pagefind_command
-
-    command = pagefind_command(output)
-    command[command.index("--output-subdir") + 1] = "pagefind-cli"
-    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        cli_command(output, "pagefind-cli"), check=True, capture_output=True, timeout=300
+    )
     return Bundle(output / "pagefind-cli")
 
 

@@ -31,7 +31,6 @@ import os
 import pickle
 import queue
 import subprocess
-import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -85,22 +84,6 @@ def apply_defaults(pelican):
         raise ValueError("\n".join(errors))
     for key, value in DEFAULTS.items():
         pelican.settings.setdefault(key, value)
-
-
-def pagefind_command(site_dir):
-    """The CLI command that indexes the written pages of `site_dir` into
-    `site_dir/pagefind/` (what the build did before it fed Pagefind directly; the tests
-    compare both)."""
-    return [
-        sys.executable,
-        "-m",
-        "pagefind",
-        "--site",
-        str(site_dir),
-        "--output-subdir",
-        BUNDLE_DIR,
-        "--quiet",
-    ]
 
 
 def indexed_pages(bundle_dir):
