@@ -47,7 +47,12 @@ class InChild:
 
     def __init__(self, function, *args):
         read_end, write_end = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no process to be had: the pipe is not left open
+            os.close(read_end)
+            os.close(write_end)
+            raise
         if pid == 0:  # the child: compute, send, and leave without any cleanup
             status = 1
             try:
@@ -95,7 +100,10 @@ def map_in_two(function, items, at_least):
     if len(items) < at_least or not can_fork():
         return _apply(function, items)
     cut = len(items) // 2
-    child = InChild(_apply, function, items[cut:])
+    try:
+        child = InChild(_apply, function, items[cut:])
+    except OSError:  # no process to be had now: all of it here
+        return _apply(function, items)
     try:
         mine = _apply(function, items[:cut])
     except BaseException:
