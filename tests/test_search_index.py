@@ -215,14 +215,25 @@ def test_the_bundle_is_updated_in_place_writing_only_what_changed(tmp_path):
 
 
 def test_a_rebuild_into_a_deleted_output_indexes_what_a_clean_build_indexes(tmp_path):
-    """Nothing changed but the output is gone (the search index's record is not):
-    Pagefind starts early on every article of the last build, and the bundle is the
-    clean build's."""
+    """Nothing changed but the output is gone: the copy of the bundle kept in CACHE_PATH
+    is put back (its files keep their times: Pagefind did not run), and it is the clean
+    build's; a copy that was tampered with is not used."""
     content = site_content(tmp_path)
     output, clean = tmp_path / "output", tmp_path / "clean" / "output"
     assert run_build(output, content=content).returncode == 0
-    shutil.rmtree(output)
-    result = run_build(output, content=content)
-    assert result.returncode == 0, result.stderr
+    entry = output / BUNDLE_DIR / "pagefind-entry.json"
+    written = entry.stat().st_mtime_ns
     assert run_build(clean, content=content).returncode == 0
-    assert bundle_bytes(output) == bundle_bytes(clean)
+    for step in ("copy put back", "copy tampered with"):
+        shutil.rmtree(output)
+        result = run_build(output, content=content)
+        assert result.returncode == 0, result.stderr
+        assert bundle_bytes(output) == bundle_bytes(clean), step
+        if step == "copy put back":
+            assert entry.stat().st_mtime_ns == written
+            kept = tmp_path / "cache" / "search_bundle"
+            fragment = next(kept.rglob("*.pf_fragment"))
+            fragment.unlink()
+            fragment.write_bytes(b"not a fragment")
+        else:
+            assert entry.stat().st_mtime_ns != written  # indexed again

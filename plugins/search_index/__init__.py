@@ -30,6 +30,7 @@ import logging
 import os
 import pickle
 import queue
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -47,6 +48,8 @@ log = logging.getLogger(__name__)
 BUNDLE_DIR = "pagefind"
 # How much lower Pagefind's scheduling priority is than the build's (see PagefindRun).
 PAGEFIND_NICENESS = 10
+# A copy of the last bundle, in CACHE_PATH: put back when the output was deleted.
+KEPT_BUNDLE_DIR = "search_bundle"
 # The bundle's entry file: it names the index files of its version (written last).
 ENTRY_FILE = "pagefind-entry.json"
 # The theme's mark for what Pagefind indexes; a template without it adds nothing.
@@ -263,37 +266,82 @@ def write_bundle(files, bundle):
     file last, then files it no longer names are removed: a page that loads the search
     mid-build gets the old bundle or the new one, never a mix. The plugin writes the files
     itself: the service answers WriteFiles before its files are surely on disk."""
-    bundle = Path(bundle)
     wanted = {}
     for file in files:
         relative = Path(file["path"])
         if relative.is_absolute() or ".." in relative.parts:
             raise SearchIndexError(f"Pagefind made a file outside its bundle: {relative}")
         wanted[relative.as_posix()] = base64.b64decode(file["content"])
+    _sync(bundle, wanted, _write_if_changed)
+
+
+def link_bundle(source, target):
+    """Make the folder `target` hold exactly the files of the bundle `source`, as hard
+    links to them (copies where linking fails), in write_bundle's order. A bundle's files
+    are never changed in place (write_bundle renames new ones over them), so a link
+    shares nothing that can change under the other name."""
+    wanted = {name: path for name, path in _bundle_files(source)}
+    _sync(target, wanted, _link_if_changed)
+
+
+def _bundle_files(bundle):
+    """(relative path with "/", path) of every file under the folder `bundle`."""
+    bundle = os.fspath(bundle)
+    start = len(os.path.join(bundle, ""))
+    for root, _folders, names in os.walk(bundle):
+        for name in names:
+            path = os.path.join(root, name)
+            yield path[start:].replace(os.sep, "/"), path
+
+
+def _sync(bundle, wanted, put):
+    """`put(path, what)` for every file of `wanted` ({relative path: what}), the entry
+    file last, then remove every other file and empty folder of `bundle`."""
+    bundle = Path(bundle)
     if bundle.is_symlink() or (bundle.exists() and not bundle.is_dir()):
         bundle.unlink()
     for name in sorted(wanted, key=lambda name: name == ENTRY_FILE):
-        _write_if_changed(bundle / name, wanted[name])
-    for root, folders, names in os.walk(bundle, topdown=False):
-        for name in names:
-            path = Path(root, name)
-            if path.relative_to(bundle).as_posix() not in wanted:
-                path.unlink()
+        put(os.path.join(bundle, name), wanted[name])
+    for name, path in list(_bundle_files(bundle)):
+        if name not in wanted:
+            os.unlink(path)
+    for root, folders, _names in os.walk(bundle, topdown=False):
         for name in folders:
             with contextlib.suppress(OSError):  # still holds files: kept
-                Path(root, name).rmdir()
+                os.rmdir(os.path.join(root, name))
 
 
 def _write_if_changed(path, data):
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
+        if os.stat(path).st_size == len(data) and Path(path).read_bytes() == data:
             return
     except OSError:  # not there (or not a file): written below
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
+    temporary = _temporary_beside(path)
+    Path(temporary).write_bytes(data)
     os.replace(temporary, path)
+
+
+def _link_if_changed(path, source):
+    with contextlib.suppress(OSError):
+        if os.path.samefile(path, source):
+            return
+    temporary = _temporary_beside(path)
+    try:
+        os.link(source, temporary)
+    except OSError:  # another file system, or no links there
+        shutil.copy2(source, temporary)
+    os.replace(temporary, path)
+
+
+def _temporary_beside(path):
+    """A free name in `path`'s folder (made if needed), for a file to rename to `path`."""
+    folder, name = os.path.split(path)
+    os.makedirs(folder, exist_ok=True)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temporary)
+    return temporary
 
 
 _WRITE, _ABANDON = "write", "abandon"
@@ -464,8 +512,10 @@ class SearchIndex:
     """The search index of one build.
 
     The state of the last build (CACHE_PATH/search_index.pickle: its documents, their
-    digest and the bundle's stamp) lets a rebuild
-    - keep the bundle when nothing indexed changed;
+    digest and the bundle's stamp) and a copy of its bundle (CACHE_PATH/search_bundle/,
+    hard links) let a rebuild
+    - keep the bundle when nothing indexed changed, or put the copy back when the
+      output was deleted;
     - after an article was edited, or when the bundle is gone or not the one recorded
       (the output was deleted), start Pagefind as soon as the build starts (at
       `initialized`) on the documents it will index first, unchanged (unchanged_prefix);
@@ -478,6 +528,7 @@ class SearchIndex:
         self.site = str(output_path)
         self.bundle = Path(output_path) / BUNDLE_DIR
         self.state_path = Path(settings["CACHE_PATH"]) / "search_index.pickle"
+        self.copy = Path(settings["CACHE_PATH"]) / KEPT_BUNDLE_DIR
         self.previous = self._load_state()
         # Removed while building: a failed build leaves no record of an index it changed.
         self.state_path.unlink(missing_ok=True)
@@ -494,10 +545,8 @@ class SearchIndex:
             except OSError:
                 stamps[document.source] = None
         prefix = unchanged_prefix(previous, stamps)
-        if len(prefix) == len(previous) and self.previous.get("bundle") == bundle_stamp(
-            self.bundle
-        ):
-            prefix = []  # nothing changed, the bundle is the one recorded: start() keeps it
+        if len(prefix) == len(previous) and self._reusable() is not None:
+            prefix = []  # nothing changed, and a recorded bundle is there: start() uses it
         if prefix:
             self.run = PagefindRun(self.bundle)
             self.run.add(prefix)
@@ -513,12 +562,24 @@ class SearchIndex:
             return {}
         return state
 
+    def _reusable(self):
+        """Where the bundle of the last build is, intact: "output", "copy" or None."""
+        recorded, copy = self.previous.get("bundle"), self.previous.get("copy")
+        if recorded is not None and recorded == bundle_stamp(self.bundle):
+            return "output"
+        if copy is not None and copy == bundle_stamp(self.copy):
+            return "copy"
+        return None
+
     def start(self, documents):
-        """The articles are read: index `documents`, or keep the bundle."""
+        """The articles are read: index `documents`, or keep the bundle (putting the
+        kept copy back into the output if that was deleted)."""
         self.documents = documents
         self.digest = documents_digest(documents)
-        unchanged = self.previous.get("digest") == self.digest
-        if unchanged and self.previous.get("bundle") == bundle_stamp(self.bundle):
+        where = self._reusable() if self.previous.get("digest") == self.digest else None
+        if where is not None:
+            if where == "copy":
+                link_bundle(self.copy, self.bundle)
             self.kept = True
             if self.run is not None:
                 self.run.abandon()
@@ -551,10 +612,12 @@ class SearchIndex:
                     f"{error}\nSet SEARCH_INDEX_ENABLED = False to build without search."
                 ) from error
             log.info("search_index: Pagefind indexed %s page(s) into %s", pages, self.bundle)
+        link_bundle(self.bundle, self.copy)  # links: only new files cost anything
         state = {
             "site": self.site,
             "digest": self.digest,
             "bundle": bundle_stamp(self.bundle),
+            "copy": bundle_stamp(self.copy),
             "documents": [tuple(document) for document in self.documents],
         }
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
