@@ -194,6 +194,35 @@ def test_the_earliest_failing_page_is_the_one_reported(tmp_path):
     assert (tmp_path / "out" / "2.html").read_text(encoding="utf-8") == "2"
 
 
+def test_pages_rendered_in_the_background_are_written_and_their_error_comes_first(tmp_path):
+    """A generator's long queue is rendered by two children while this process queues
+    the next generator's pages; flush() waits for them. An error in the background
+    pages is the one reported, before one in pages queued later."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "page.html").write_text("{{ n }} by {{ pid() }}{{ fail(n) if n == bad }}", "utf-8")
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates))
+    environment.globals.update(fail=fail, pid=os.getpid)
+    template = environment.get_template("page.html")
+    for bad, expected in ((-1, None), (5, "page 5 failed")):
+        output = tmp_path / f"out{bad}"
+        writer = IncrementalWriter(Writer(str(output), settings={}), None, {}, False, 2)
+        for n in range(SPLIT_AT):
+            writer.write_file(f"{n}.html", template, {}, n=n, bad=bad)
+        writer.flush_in_background()
+        assert writer._pending  # two children render the first generator's pages
+        for n in range(SPLIT_AT, SPLIT_AT + 3):  # the next generator's: here, in order
+            writer.write_file(f"{n}.html", template, {}, n=n, bad=SPLIT_AT + 1)
+        if expected is None:
+            with pytest.raises(ValueError, match=f"^page {SPLIT_AT + 1} failed$"):
+                writer.flush()
+            texts = [(output / f"{n}.html").read_text("utf-8") for n in range(SPLIT_AT)]
+            assert os.getpid() not in {int(text.split(" by ")[1]) for text in texts}
+        else:
+            with pytest.raises(ValueError, match=f"^{expected}$"):
+                writer.flush()
+
+
 def test_a_childs_logged_error_reaches_this_processs_handlers(tmp_path):
     seen = []
     handler = logging.Handler(logging.ERROR)

@@ -190,10 +190,23 @@ def start(generators):
 def _wrapped(generate_output, build, last):
     def wrapped(writer):
         writing = build.wrap(writer)
-        result = generate_output(writing)
-        writing.flush()  # the generator's queued pages
-        if last:
-            build.written()
+        try:
+            result = generate_output(writing)
+            if last:
+                writing.flush()  # every page written, those rendered in the background too
+                build.written()
+            else:
+                # The generator's queued pages: a long queue is rendered by forked
+                # processes while this one goes on with the next generator.
+                writing.flush_in_background()
+        except Exception:
+            # A page queued earlier, rendered in the background, failed first: its error
+            # is the one to report (as when pages are rendered in order).
+            writing.finish()
+            raise
+        except BaseException:
+            writing.stop()
+            raise
         return result
 
     return wrapped

@@ -144,30 +144,59 @@ def run_split(jobs, run, processes, child_state, merge):
     """Run `run(job)` for every job in `processes` processes; see the module docstring."""
     processes = max(1, min(processes, len(jobs)))
     shares = [range(k, len(jobs), processes) for k in range(processes)]
-    sys.stdout.flush()
-    sys.stderr.flush()
-    children = []
-    gc.freeze()  # a child's collections then leave the shared objects' pages unshared
-    try:
-        for share in shares[1:]:
-            children.append(InChild(_child_answer, jobs, share, run, child_state))
-    except BaseException:
-        _stop(children)
-        raise
-    finally:
-        gc.unfreeze()
+    children = _fork_children(jobs, shares[1:], run, child_state)
     failure = None
     try:
         failure = _run_share(jobs, shares[0], run)
     except BaseException:  # KeyboardInterrupt, SystemExit: no waiting for the children
         _stop(children)
         raise
+    _collect(children, merge, [failure] if failure is not None else [])
+
+
+class InBackground:
+    """`run(job)` for every job in `processes` forked children, while this process goes
+    on (with the next generator's pages); `finish(merge)` waits for them, merges their
+    answers and raises the error of the earliest failing job, as run_split does."""
+
+    def __init__(self, jobs, run, processes, child_state):
+        processes = max(1, min(processes, len(jobs)))
+        shares = [range(k, len(jobs), processes) for k in range(processes)]
+        self.children = _fork_children(jobs, shares, run, child_state)
+
+    def finish(self, merge):
+        children, self.children = self.children, []
+        _collect(children, merge, [])
+
+    def stop(self):
+        children, self.children = self.children, []
+        _stop(children)
+
+
+def _fork_children(jobs, shares, run, child_state):
+    sys.stdout.flush()
+    sys.stderr.flush()
+    children = []
+    gc.freeze()  # a child's collections then leave the shared objects' pages unshared
+    try:
+        for share in shares:
+            children.append(InChild(_child_answer, jobs, share, run, child_state))
+    except BaseException:
+        _stop(children)
+        raise
+    finally:
+        gc.unfreeze()
+    return children
+
+
+def _collect(children, merge, failures):
+    """Wait for `children`, merge their answers and replay their logs; raise the error
+    of the earliest failing job (`failures`: this process's (index, error), if any)."""
     answers = [_answer(child) for child in children]
     for answer in answers:
         merge(answer["state"])
         replay(answer["records"])
-    failures = [failure] if failure is not None else []
-    failures += [
+    failures = failures + [
         (answer["error"][0], rebuilt_error(answer["error"][1]))
         for answer in answers
         if answer["error"] is not None

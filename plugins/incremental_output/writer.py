@@ -33,7 +33,7 @@ except ImportError:  # imported as plugins.<name> (the tests)
     from plugins.forking import fork_is_safe
 
 from .fingerprint import Encoder, Unfingerprintable, body_digest, digest, unrendered_fields
-from .split import run_split
+from .split import InBackground, run_split
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +143,7 @@ class IncrementalWriter:
         self._body_digests = {}  # id(content object) -> (object, body digest)
         self._folders = set()  # folders made (or found) in this build, in this process
         self._queue = []
+        self._pending = []  # InBackground splits, in queue order
         self._before = (frozenset(), 0, 0)  # pages and counts when a split began
 
     def __getattr__(self, name):
@@ -327,16 +328,14 @@ class IncrementalWriter:
                 }
 
     def flush(self):
-        """Render the queued pages: in this process when they are few, else split."""
-        jobs, self._queue = self._queue, []
+        """Render the queued pages, and wait for any rendered in the background: every
+        page queued so far is written when it returns. In this process when they are
+        few, else split."""
+        self.finish()
+        jobs = self._take_queue()
         if not jobs:
             return
-        if self._encoder is not None:  # every content object met so far, by path
-            self._sources = None
-            self._by_source_path()
-        # Forking while another thread runs could copy a lock it holds into the child;
-        # only threads marked fork_safe (they never touch what rendering uses) may run.
-        if self._processes < 2 or self._to_render(jobs) < SPLIT_AT or not fork_is_safe():
+        if not self._splits(jobs):
             for job in jobs:
                 self._run(job)
             return
@@ -345,6 +344,49 @@ class IncrementalWriter:
         )
         self._before = (frozenset(self.pages), self.rendered, self.skipped)
         run_split(jobs, self._run, self._processes, self._child_state, self._merge)
+
+    def flush_in_background(self):
+        """Like flush(), but a queue worth splitting is rendered by forked processes
+        only, while this one goes on with the next generator's pages; finish() (or the
+        next flush()) waits for them."""
+        jobs = self._take_queue()
+        if not jobs:
+            return
+        if not self._splits(jobs):
+            for job in jobs:
+                self._run(job)
+            return
+        logger.debug(
+            "incremental_output: %d page(s) rendered by %d processes in the background",
+            len(jobs),
+            self._processes,
+        )
+        self._before = (frozenset(self.pages), self.rendered, self.skipped)
+        self._pending.append(InBackground(jobs, self._run, self._processes, self._child_state))
+
+    def finish(self):
+        """Wait for the pages rendered in the background, in the order they were queued;
+        raise the error of the earliest page that failed."""
+        while self._pending:
+            self._pending.pop(0).finish(self._merge)
+
+    def stop(self):
+        """Stop the processes rendering in the background (the build failed)."""
+        while self._pending:
+            self._pending.pop(0).stop()
+
+    def _take_queue(self):
+        jobs, self._queue = self._queue, []
+        if jobs and self._encoder is not None:  # every content object met so far, by path
+            self._sources = None
+            self._by_source_path()
+        return jobs
+
+    def _splits(self, jobs):
+        """Whether `jobs` are worth sharing between processes, and may be."""
+        # Forking while another thread runs could copy a lock it holds into the child;
+        # only threads marked fork_safe (they never touch what rendering uses) may run.
+        return self._processes >= 2 and self._to_render(jobs) >= SPLIT_AT and fork_is_safe()
 
     def _to_render(self, jobs):
         """How many of `jobs` will likely be rendered: all but those whose output file is
