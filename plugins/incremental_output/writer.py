@@ -332,37 +332,33 @@ class IncrementalWriter:
         page queued so far is written when it returns. In this process when they are
         few, else split."""
         self.finish()
-        jobs = self._take_queue()
-        if not jobs:
-            return
-        if not self._splits(jobs):
-            for job in jobs:
-                self._run(job)
-            return
-        logger.debug(
-            "incremental_output: %d page(s) rendered by %d processes", len(jobs), self._processes
-        )
-        self._before = (frozenset(self.pages), self.rendered, self.skipped)
-        run_split(jobs, self._run, self._processes, self._child_state, self._merge)
+        jobs = self._jobs_to_share()
+        if jobs:
+            run_split(jobs, self._run, self._processes, self._child_state, self._merge)
 
     def flush_in_background(self):
         """Like flush(), but a queue worth splitting is rendered by forked processes
         only, while this one goes on with the next generator's pages; finish() (or the
         next flush()) waits for them."""
+        jobs = self._jobs_to_share()
+        if jobs:
+            self._pending.append(InBackground(jobs, self._run, self._processes, self._child_state))
+
+    def _jobs_to_share(self):
+        """The queue, emptied: returned when it is worth sharing between processes and
+        may be; else rendered here, in order, and nothing returned."""
         jobs = self._take_queue()
         if not jobs:
-            return
+            return []
         if not self._splits(jobs):
             for job in jobs:
                 self._run(job)
-            return
+            return []
         logger.debug(
-            "incremental_output: %d page(s) rendered by %d processes in the background",
-            len(jobs),
-            self._processes,
+            "incremental_output: %d page(s) rendered by %d processes", len(jobs), self._processes
         )
         self._before = (frozenset(self.pages), self.rendered, self.skipped)
-        self._pending.append(InBackground(jobs, self._run, self._processes, self._child_state))
+        return jobs
 
     def finish(self):
         """Wait for the pages rendered in the background, in the order they were queued;
