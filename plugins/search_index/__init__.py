@@ -23,6 +23,7 @@ Settings:
 
 import base64
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -196,17 +197,15 @@ def documents_digest(documents):
 
 
 def bundle_stamp(bundle):
-    """Names, sizes and mtimes of the bundle's files (to notice one changed or removed),
-    or None when there is no bundle."""
-    bundle = Path(bundle)
-    if not (bundle / ENTRY_FILE).is_file():
+    """Names (relative to the bundle), sizes and mtimes of the bundle's files (to notice
+    one changed or removed), or None when there is no bundle. The same for a copy made
+    with link_bundle: its files are the bundle's."""
+    if not (Path(bundle) / ENTRY_FILE).is_file():
         return None
     stamp = []
-    for root, folders, files in os.walk(bundle):
-        folders.sort()
-        for name in sorted(files):
-            stat = os.stat(os.path.join(root, name))
-            stamp.append(f"{os.path.join(root, name)}|{stat.st_size}|{stat.st_mtime_ns}")
+    for name, path in sorted(_bundle_files(bundle)):
+        stat = os.stat(path)
+        stamp.append(f"{name}|{stat.st_size}|{stat.st_mtime_ns}")
     return hashlib.blake2b("\n".join(stamp).encode(), digest_size=20).hexdigest()
 
 
@@ -545,7 +544,7 @@ class SearchIndex:
             except OSError:
                 stamps[document.source] = None
         prefix = unchanged_prefix(previous, stamps)
-        if len(prefix) == len(previous) and self._reusable() is not None:
+        if len(prefix) == len(previous) and self.reusable is not None:
             prefix = []  # nothing changed, and a recorded bundle is there: start() uses it
         if prefix:
             self.run = PagefindRun(self.bundle)
@@ -562,12 +561,16 @@ class SearchIndex:
             return {}
         return state
 
-    def _reusable(self):
-        """Where the bundle of the last build is, intact: "output", "copy" or None."""
-        recorded, copy = self.previous.get("bundle"), self.previous.get("copy")
-        if recorded is not None and recorded == bundle_stamp(self.bundle):
+    @functools.cached_property
+    def reusable(self):
+        """Where the bundle of the last build is, intact: "output", "copy" or None (found
+        once: neither changes before Pagefind is done)."""
+        recorded = self.previous.get("bundle")
+        if recorded is None:
+            return None
+        if recorded == bundle_stamp(self.bundle):
             return "output"
-        if copy is not None and copy == bundle_stamp(self.copy):
+        if recorded == bundle_stamp(self.copy):
             return "copy"
         return None
 
@@ -576,7 +579,7 @@ class SearchIndex:
         kept copy back into the output if that was deleted)."""
         self.documents = documents
         self.digest = documents_digest(documents)
-        where = self._reusable() if self.previous.get("digest") == self.digest else None
+        where = self.reusable if self.previous.get("digest") == self.digest else None
         if where is not None:
             if where == "copy":
                 link_bundle(self.copy, self.bundle)
@@ -616,8 +619,7 @@ class SearchIndex:
         state = {
             "site": self.site,
             "digest": self.digest,
-            "bundle": bundle_stamp(self.bundle),
-            "copy": bundle_stamp(self.copy),
+            "bundle": bundle_stamp(self.bundle),  # the copy's too
             "documents": [tuple(document) for document in self.documents],
         }
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
