@@ -21,6 +21,19 @@ def fork_is_safe():
     return all(t is current or getattr(t, "fork_safe", False) for t in threading.enumerate())
 
 
+# How much lower than the build's the priority of work it does not wait for at once
+# (Pagefind, the image workers): such work takes the time a core would idle, not the
+# time of the build's own processes.
+BACKGROUND_NICENESS = 10
+
+
+def lower_priority(pid=0):
+    """Run process `pid` (0: this one) BACKGROUND_NICENESS lower than it runs now."""
+    with contextlib.suppress(OSError, AttributeError):  # not allowed, or not POSIX
+        now = os.getpriority(os.PRIO_PROCESS, pid)
+        os.setpriority(os.PRIO_PROCESS, pid, now + BACKGROUND_NICENESS)
+
+
 def usable_cores():
     """How many cores this process may run on (its CPU affinity, where the system says)."""
     try:

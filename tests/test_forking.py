@@ -73,3 +73,14 @@ def test_no_fork_while_a_thread_not_marked_safe_runs(monkeypatch):
     finally:
         stop.set()
         thread.join()
+
+
+def test_background_work_runs_at_a_lower_priority():
+    def niceness_after_lowering():
+        forking.lower_priority()
+        return os.getpriority(os.PRIO_PROCESS, 0)
+
+    now = os.getpriority(os.PRIO_PROCESS, 0)
+    expected = min(19, now + forking.BACKGROUND_NICENESS)  # 19: the lowest there is
+    assert forking.InChild(niceness_after_lowering).result() == expected
+    assert os.getpriority(os.PRIO_PROCESS, 0) == now  # this process is left as it was

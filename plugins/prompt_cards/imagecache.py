@@ -10,7 +10,6 @@ worker processes, so the build writes its pages while the images are drawn.
 """
 
 import atexit
-import contextlib
 import ctypes
 import functools
 import logging
@@ -25,9 +24,9 @@ from pathlib import Path
 from .render import card_png
 
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
-    from forking import InChild, fork_is_safe, usable_cores
+    from forking import InChild, fork_is_safe, lower_priority, usable_cores
 except ImportError:  # imported as plugins.<name> (the content linter, the tests)
-    from plugins.forking import InChild, fork_is_safe, usable_cores
+    from plugins.forking import InChild, fork_is_safe, lower_priority, usable_cores
 
 logger = logging.getLogger(__name__)
 
@@ -105,9 +104,6 @@ def shares(items, workers):
     return [items[index::workers] for index in range(workers)]
 
 
-# How much lower the workers' scheduling priority is than the build's.
-WORKER_NICENESS = 10
-
 # Renderings started and not yet waited for: a build that failed in between.
 _ABANDONED = set()
 
@@ -175,10 +171,7 @@ class Rendering:
 def _render_share(specs, cache_dir):
     """A worker's job: render `specs` into `cache_dir`; "" when done, else the error."""
     keep_freed_memory()
-    # The build waits for the images only once its pages are written: until then the
-    # workers take the time a core would idle, not the build's.
-    with contextlib.suppress(OSError):
-        os.nice(WORKER_NICENESS)
+    lower_priority()  # the build waits for the images only once its pages are written
     try:
         _render_chunk(specs, cache_dir)
     except Exception:  # noqa: BLE001 - everything is reported to the build

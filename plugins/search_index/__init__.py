@@ -44,11 +44,14 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, Generator
 from pelican.utils import get_relative_path, path_to_url
 
+try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
+    from forking import lower_priority
+except ImportError:  # imported as plugins.<name> (the tests)
+    from plugins.forking import lower_priority
+
 log = logging.getLogger(__name__)
 
 BUNDLE_DIR = "pagefind"
-# How much lower Pagefind's scheduling priority is than the build's (see PagefindRun).
-PAGEFIND_NICENESS = 10
 # A copy of the last bundle, in CACHE_PATH: put back when the output was deleted.
 KEPT_BUNDLE_DIR = "search_bundle"
 # The bundle's entry file: it names the index files of its version (written last).
@@ -413,10 +416,8 @@ class PagefindRun:
                 stdout=subprocess.PIPE,
                 stderr=stderr,
             )
-            # Pagefind needs its result only when the pages are written: at a lower
-            # priority it takes the time a core would idle, not the build's own.
-            with contextlib.suppress(OSError, AttributeError):
-                os.setpriority(os.PRIO_PROCESS, process.pid, PAGEFIND_NICENESS)
+            # The build needs the bundle only when its pages are written.
+            lower_priority(process.pid)
 
             def stopped():
                 process.wait()
