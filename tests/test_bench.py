@@ -337,3 +337,20 @@ def test_a_whole_bench_run_measures_every_build(tmp_path):
     assert "Edited for the benchmark, revision 0." in bench.edited.read_text(encoding="utf-8")
     assert (bench.stock_warm.output / "bench-00001.html").exists()  # stock URLs
     assert (bench.site.output / "bench-00001" / "index.html").exists()
+
+
+def test_profiling_a_build_writes_its_profile_and_report(tmp_path):
+    # The build leaves with os._exit after success, which would stop cProfile from ever
+    # writing its results: under a profiler it exits normally (sitetools.build.leave).
+    from bench.profile import profile_site
+    from bench.runner import Bench
+    from tests.sitebuild import ROOT
+
+    bench = Bench(2, tmp_path, ROOT / "pelicanconf.py", runs=1, warmup=0, say=lambda line: None)
+    text = profile_site(bench, tmp_path / "results")
+    for scenario in ("cold", "warm"):
+        assert (tmp_path / "results" / f"profile-{scenario}.prof").stat().st_size > 0
+        report_text = (tmp_path / "results" / f"profile-{scenario}.txt").read_text()
+        assert "Own time by where the code lives:" in report_text
+        assert "plugins/" in report_text  # our plugins' own time is accounted for
+        assert f"N=2, {scenario} build under cProfile" in text
