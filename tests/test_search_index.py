@@ -7,9 +7,12 @@ import subprocess
 import pytest
 from PIL import Image
 
+import plugins.search_index
 from plugins.search_index import (
     BUNDLE_DIR,
     Document,
+    PagefindRun,
+    SearchIndex,
     marks_search_body,
     page_url,
     search_document,
@@ -147,6 +150,33 @@ def stamped(source, mtime, url="/x/", html="<p>x</p>"):
 def test_the_unchanged_articles_indexed_first(now, expected):
     previous = [stamped("a", 1), stamped("b", 2), stamped("c", 3)]
     assert [document.source for document in unchanged_prefix(previous, now)] == expected
+
+
+def test_pagefind_yields_the_cores_only_while_the_whole_site_is_written(tmp_path, monkeypatch):
+    lowered = []  # the processes whose priority was lowered
+    monkeypatch.setattr(plugins.search_index, "lower_priority", lowered.append)
+    settings, output = {"CACHE_PATH": str(tmp_path / "cache")}, tmp_path / "output"
+    html = search_document("Marmalade", "<p>Toast and marmalade.</p>", "en")
+    document = Document(str(tmp_path / "a.md"), (1, 10), "/a/", html)
+
+    first = SearchIndex(settings, output)  # no bundle in the output: every page is written
+    assert first.low_priority
+    first.start([document])
+    first.finish()
+    assert len(lowered) == 1
+    assert Bundle(output / BUNDLE_DIR).search("marmalad") == ["/a/"]
+
+    rebuild = SearchIndex(settings, output)  # the output holds a bundle: a few pages
+    assert not rebuild.low_priority
+    rebuild.start([document._replace(html=html.replace("Toast", "Bread"))])
+    rebuild.finish()
+    assert len(lowered) == 1  # Pagefind ran again, at the build's own priority
+    assert Bundle(output / BUNDLE_DIR).search("bread") == ["/a/"]
+
+    run = PagefindRun(tmp_path / "elsewhere")  # by default: lower
+    run.add([document], last=True)
+    assert run.finish() == 1
+    assert len(lowered) == 2
 
 
 def bundle_bytes(output):

@@ -9,8 +9,10 @@ read (all_generators_finalized): Pagefind indexes them in its own process, on th
 core, while Pelican writes the pages; at `finalized` the plugin waits for it, and the
 bundle is in `<output>/pagefind/`. After an article was edited (or the output was
 deleted), Pagefind starts with the build on the unchanged articles, from the last
-build's record (SearchIndex). Pagefind runs at a lower priority: it takes the time the
-cores would idle. The index is the one the CLI would build from the written pages
+build's record (SearchIndex). While the whole site is written (a first build, or the
+output was deleted) Pagefind runs at a lower priority: it takes the time the cores would
+idle; a rebuild of an existing output waits for Pagefind, which then runs at the
+build's own priority. The index is the one the CLI would build from the written pages
 (tests/test_search_index.py builds both and compares them), its pages ordered by source
 mtime, then URL.
 
@@ -362,8 +364,9 @@ class PagefindRun:
     which the main thread holds while it renders pages.
     """
 
-    def __init__(self, bundle):
+    def __init__(self, bundle, low_priority=True):
         self.bundle = Path(bundle)
+        self.low_priority = low_priority
         self.sent = []  # the documents added, in order
         self.pages = None
         self.error = None
@@ -416,8 +419,8 @@ class PagefindRun:
                 stdout=subprocess.PIPE,
                 stderr=stderr,
             )
-            # The build needs the bundle only when its pages are written.
-            lower_priority(process.pid)
+            if self.low_priority:  # the bundle is needed only when every page is written
+                lower_priority(process.pid)
 
             def stopped():
                 process.wait()
@@ -536,6 +539,12 @@ class SearchIndex:
         self.documents = None
         self.run = None
         self.kept = False
+        # Pagefind yields the cores to Pelican when the build writes the whole site (no
+        # bundle in the output: a first build, or the output was deleted); a rebuild of
+        # an existing output writes a few pages and then waits for Pagefind, which runs
+        # at the build's own priority (warm A/B, 6 pairs: 6 faster; median
+        # 1.82 s against 1.87 s).
+        self.low_priority = not (self.bundle / ENTRY_FILE).is_file()
         previous = self.previous.get("documents", [])
         stamps = {}
         for document in previous:
@@ -548,7 +557,7 @@ class SearchIndex:
         if len(prefix) == len(previous) and self.reusable is not None:
             prefix = []  # nothing changed, and a recorded bundle is there: start() uses it
         if prefix:
-            self.run = PagefindRun(self.bundle)
+            self.run = PagefindRun(self.bundle, self.low_priority)
             self.run.add(prefix)
 
     def _load_state(self):
@@ -596,7 +605,7 @@ class SearchIndex:
                 self.run.add(documents[len(sent) :], last=True)
                 return
             self.run.abandon()
-        self.run = PagefindRun(self.bundle)
+        self.run = PagefindRun(self.bundle, self.low_priority)
         self.run.add(documents, last=True)
 
     def finish(self):
