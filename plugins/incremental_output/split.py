@@ -142,8 +142,7 @@ def _frame(filename, lineno, name):
 
 def run_split(jobs, run, processes, child_state, merge):
     """Run `run(job)` for every job in `processes` processes; see the module docstring."""
-    processes = max(1, min(processes, len(jobs)))
-    shares = [range(k, len(jobs), processes) for k in range(processes)]
+    shares = _shares(jobs, processes)
     children = _fork_children(jobs, shares[1:], run, child_state)
     failure = None
     try:
@@ -160,9 +159,7 @@ class InBackground:
     answers and raises the error of the earliest failing job, as run_split does."""
 
     def __init__(self, jobs, run, processes, child_state):
-        processes = max(1, min(processes, len(jobs)))
-        shares = [range(k, len(jobs), processes) for k in range(processes)]
-        self.children = _fork_children(jobs, shares, run, child_state)
+        self.children = _fork_children(jobs, _shares(jobs, processes), run, child_state)
 
     def finish(self, merge):
         children, self.children = self.children, []
@@ -171,6 +168,12 @@ class InBackground:
     def stop(self):
         children, self.children = self.children, []
         _stop(children)
+
+
+def _shares(jobs, processes):
+    """The indices of `jobs` dealt out to `processes` processes (at most one per job)."""
+    processes = max(1, min(processes, len(jobs)))
+    return [range(k, len(jobs), processes) for k in range(processes)]
 
 
 def _fork_children(jobs, shares, run, child_state):
