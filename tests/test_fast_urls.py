@@ -62,3 +62,51 @@ def test_installing_twice_wraps_once():
     fast_urls.install()
     assert Content.__dict__["url"].fget.keeps_values
     assert not getattr(Content.__dict__["url"].fget.original.fget, "keeps_values", False)
+    relative = Content.__dict__["get_relative_source_path"]
+    assert relative.keeps_values
+    assert not getattr(relative.original, "keeps_values", False)
+
+
+class Source:
+    def __init__(self, source_path, root):
+        self.source_path = source_path
+        self.settings = {"PATH": root}
+
+
+@pytest.mark.parametrize(
+    ("source_path", "root", "asked"),
+    [
+        ("/site/content/post.md", "/site/content", None),
+        ("/site/content/2026/11/post.md", "/site/content/", None),
+        ("/site/content/../shared/post.md", "/site/content", None),
+        ("/elsewhere/post.md", "/site/content", None),
+        ("/site/content/post.md", "/site/content", "/site/content/pages/about.md"),
+        ("/site/content/post.md", "/site/content", "images/photo.jpg"),
+        ("post.md", "content", None),
+        (None, "/site/content", None),
+    ],
+)
+def test_relative_source_paths_are_pelicans(source_path, root, asked):
+    pelicans = Content.__dict__["get_relative_source_path"]
+    pelicans = getattr(pelicans, "original", pelicans)
+    remembered = fast_urls.remembered_relative_path(pelicans)
+    source = Source(source_path, root)
+    expected = pelicans(source, asked)
+    assert remembered(source, asked) == expected
+    assert remembered(source, asked) == expected  # and again, once remembered
+
+
+def test_a_relative_source_path_is_worked_out_once_per_path():
+    calls = []
+
+    def original(self, source_path=None):
+        calls.append(source_path)
+        return f"relative:{source_path or self.source_path}"
+
+    remembered = fast_urls.remembered_relative_path(original)
+    first, second = Source("/site/content/a.md", "/site/content"), Source("b.md", "content")
+    fast_urls._relative_paths.clear()
+    assert [remembered(first) for _ in range(3)] == ["relative:/site/content/a.md"] * 3
+    assert len(calls) == 1
+    assert [remembered(second) for _ in range(2)] == ["relative:b.md"] * 2  # relative: asked
+    assert len(calls) == 3
