@@ -179,7 +179,7 @@ def leave(status):
     profiler writes its results when the build returns."""
     if status or sys.getprofile() is not None:
         sys.exit(status)
-    atexit._run_exitfuncs()
+    atexit._run_exitfuncs()  # what the interpreter would run at exit (no public API)
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -4,6 +4,7 @@ import datetime
 import io
 import os
 import time
+from types import SimpleNamespace
 
 import markdown
 import pytest
@@ -704,3 +705,62 @@ def test_a_rendering_covers_the_images_it_draws_and_those_already_cached(tmp_pat
     assert not rendering.covers([drawn, other])
     rendering.wait()
     assert imagecache.cached_path(tmp_path, drawn).is_file()
+
+
+def _fake_generator(tmp_path, article):
+    settings = {
+        "THEME": str(ROOT / "theme"),
+        "PROMPT_CARDS_PALETTE": {},
+        "PROMPT_CARDS_ARTICLE_IMAGE_SAVE_AS": "share/{slug}.png",
+        "PROMPT_CARDS_CACHE_PATH": str(tmp_path),
+        "PROMPT_CARDS_WORKERS": 1,
+        "SITENAME": "Site",
+        "DRAFT_SAVE_AS": "",
+    }
+    return SimpleNamespace(
+        settings=settings,
+        articles=[article],
+        hidden_articles=[],
+        drafts=[],
+        context={"articles": [article]},
+    )
+
+
+class _Rendering:
+    def __init__(self, specs):
+        self.specs, self.stopped = specs, False
+
+    def covers(self, specs):
+        return False
+
+    def stop(self):
+        self.stopped = True
+
+
+def test_the_generator_takes_over_the_early_rendering_when_the_images_are_the_same(
+    tmp_path, monkeypatch
+):
+    from plugins.prompt_cards.generator import PromptCardsGenerator, start_early_rendering
+
+    started = []
+
+    def start_rendering(specs, cache, workers=0):
+        started.append(_Rendering(specs))
+        return started[-1]
+
+    monkeypatch.setattr(imagecache, "start_rendering", start_rendering)
+    article = SimpleNamespace(
+        slug="a", title="A", category="Love", share_image={"url": "share/a.png"}
+    )
+    generator = _fake_generator(tmp_path, article)
+
+    start_early_rendering(generator)  # the articles are read
+    assert PromptCardsGenerator.start_images(generator) is started[0]
+    assert len(started) == 1
+    assert generator.image_outputs == [(started[0].specs[0].key(), "share/a.png")]
+
+    start_early_rendering(generator)
+    article.title = "B"  # changed after the articles were read: drawn again
+    assert PromptCardsGenerator.start_images(generator) is started[2]
+    assert started[1].stopped
+    assert [spec.text for spec in started[2].specs] == ["B"]

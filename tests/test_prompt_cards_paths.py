@@ -1,11 +1,11 @@
-"""prompt_cards shows each source's path as Path.resolve() would, folders resolved once."""
+"""prompt_cards shows each source's path as Path.resolve() would."""
 
 import os
 from pathlib import Path
 
 import pytest
 
-from plugins.prompt_cards.generator import display_path
+from plugins.prompt_cards.generator import content_parent, display_path
 
 
 def old_display_path(source_path, settings):
@@ -34,9 +34,9 @@ def test_display_paths_are_the_resolved_ones(site, monkeypatch):
     sources = ["a.md", "sub/b.md", "alias.md", "dangling.md", "sub/../a.md", "missing.md"]
     for root in (site / "real" / "content", site / "linked" / "content", Path("linked/content")):
         settings = {"PATH": str(root)}
-        shared = {}
+        parent = content_parent(settings)
         for name in sources:
             for source in (f"{root}/{name}", f"{root}//{name}", f"{site}/outside.md"):
                 expected = old_display_path(source, settings)
-                assert display_path(source, settings, shared) == expected, source
+                assert display_path(source, settings, parent) == expected, source
                 assert display_path(source, settings) == expected, source

@@ -55,38 +55,31 @@ def configure(pelican):
 # ---- article_generator_finalized ----
 
 
-def display_path(source_path, settings, real_dirs=None):
-    """content/the-ingredients.md: the path as the author knows it.
+def content_parent(settings):
+    """The folder above the content folder, resolved, ending in a separator: the paths
+    the author knows (content/...) start below it."""
+    base = os.path.dirname(os.path.realpath(str(settings["PATH"])))
+    return base if base.endswith(os.sep) else base + os.sep
 
-    `real_dirs`: a dict shared by the calls of one build, so that each folder is
-    resolved once (Path.resolve() stats every folder on the way, for every file)."""
-    real_dirs = {} if real_dirs is None else real_dirs
-    base = os.path.dirname(real_path(str(settings["PATH"]), real_dirs))
-    prefix = base if base.endswith(os.sep) else base + os.sep
-    real = real_path(str(source_path), real_dirs)  # normalised, as realpath's are
+
+def display_path(source_path, settings, parent=None):
+    """content/the-ingredients.md: the path as the author knows it, resolved as
+    Path.resolve() resolves it. `parent`: content_parent(settings), which a caller
+    showing many paths works out once."""
+    prefix = content_parent(settings) if parent is None else parent
+    real = os.path.realpath(str(source_path))  # normalised too
     return real[len(prefix) :] if real.startswith(prefix) else str(source_path)
 
 
-def real_path(path, real_dirs):
-    """os.path.realpath(path) (what Path.resolve() gives), each folder resolved once."""
-    folder, name = os.path.split(path)
-    if not os.path.isabs(path) or ".." in path.split(os.sep) or not name:
-        return os.path.realpath(path)
-    if os.path.islink(path):
-        return os.path.realpath(path)
-    if folder not in real_dirs:
-        real_dirs[folder] = os.path.realpath(folder)
-    return os.path.join(real_dirs[folder], name)
-
-
-def read_cards(article, settings, kept=None, real_dirs=None):
+def read_cards(article, settings, kept=None, parent=None):
     """The article's cards, read from its source (so cached builds get them too).
 
-    `kept`: the last build's results (kept_cards), reused for unchanged sources."""
+    `kept`: the last build's results (kept_cards), reused for unchanged sources;
+    `parent`: content_parent(settings), for display_path."""
     source = getattr(article, "source_path", None)
     if not source or not str(source).lower().endswith(MARKDOWN_SUFFIXES):
         return []
-    shown = display_path(source, settings, real_dirs)
+    shown = display_path(source, settings, parent)
     stat = os.stat(source)
     stamp = (shown, stat.st_mtime_ns, stat.st_size)
     result = kept.get(source, stamp) if kept is not None else None
@@ -199,14 +192,14 @@ def attach_cards(generator):
     settings = generator.settings
     reserved = other_urls(settings)
     kept = kept_cards(settings) if settings.get("CACHE_CONTENT") else None
-    real_dirs = {}
+    parent = content_parent(settings)
     found = []  # (card, article, published)
     for articles, published, has_page in article_groups(generator):
         # The older article keeps a shared slug; the newer one is told to change.
         for article in sorted(articles, key=lambda a: (a.date, str(a.source_path))):
             article.prompt_cards = []
             article.share_image = share_image(article, settings) if has_page else None
-            cards = read_cards(article, settings, kept, real_dirs)
+            cards = read_cards(article, settings, kept, parent)
             found.extend((card, article, published) for card in cards)
     if kept is not None:
         kept.save()
@@ -284,8 +277,8 @@ def image_jobs(articles, hidden_articles, drafts, settings):
     return jobs
 
 
-# Renderings begun once the articles were read, by cache folder: the generator takes
-# them over (PromptCardsGenerator.start_images).
+# Renderings begun once the articles were read, by cache folder, with their jobs: the
+# generator takes them over (PromptCardsGenerator.start_images).
 _early_renderings = {}
 
 
@@ -295,12 +288,13 @@ def start_early_rendering(generator):
     settings = generator.settings
     jobs = image_jobs(generator.articles, generator.hidden_articles, generator.drafts, settings)
     cache = settings["PROMPT_CARDS_CACHE_PATH"]
-    previous = _early_renderings.pop(cache, None)
+    _previous_jobs, previous = _early_renderings.pop(cache, (None, None))
     if previous is not None:  # left by a build that failed in this process
         previous.stop()
-    _early_renderings[cache] = imagecache.start_rendering(
+    rendering = imagecache.start_rendering(
         [spec for spec, _ in jobs], cache, settings["PROMPT_CARDS_WORKERS"]
     )
+    _early_renderings[cache] = (jobs, rendering)
 
 
 def site_palette(settings):
@@ -334,12 +328,15 @@ class PromptCardsGenerator(Generator):
             context.get("drafts", []),
             self.settings,
         )
-        self.image_outputs = [(spec.key(), url) for spec, url in jobs]
-        specs = [spec for spec, _ in jobs]
         cache = self.settings["PROMPT_CARDS_CACHE_PATH"]
-        early = _early_renderings.pop(cache, None)
+        early_jobs, early = _early_renderings.pop(cache, (None, None))
+        unchanged = early_jobs == jobs
+        if unchanged:
+            jobs = early_jobs  # the same images, whose keys are worked out already
+        specs = [spec for spec, _ in jobs]
+        self.image_outputs = [(spec.key(), url) for spec, url in jobs]
         if early is not None:
-            if early.covers(specs):
+            if unchanged or early.covers(specs):
                 return early
             early.stop()  # the articles changed since: draw what is missing now
         return imagecache.start_rendering(specs, cache, self.settings["PROMPT_CARDS_WORKERS"])
