@@ -133,13 +133,19 @@ def card_image(card, settings):
     }
 
 
-def publish_card(card, article, settings, published):
-    """The card with its links filled in; a draft's cards get no page or image."""
-    card = replace(card, article_title=str(article.title), article_url=article.url)
+def publish_card(card, article_links, settings, published):
+    """The card with its links filled in (`article_links`: its article's title and URL);
+    a draft's cards get no page or image."""
+    title, url = article_links
     if not published:
-        return card
-    url = settings["PROMPT_CARDS_URL"].format(slug=card.slug)
-    return replace(card, url=url, image=card_image(card, settings))
+        return replace(card, article_title=title, article_url=url)
+    return replace(
+        card,
+        article_title=title,
+        article_url=url,
+        url=settings["PROMPT_CARDS_URL"].format(slug=card.slug),
+        image=card_image(card, settings),
+    )
 
 
 def share_image(article, settings):
@@ -193,35 +199,39 @@ def attach_cards(generator):
     reserved = other_urls(settings)
     kept = kept_cards(settings) if settings.get("CACHE_CONTENT") else None
     parent = content_parent(settings)
-    found = []  # (card, article, published)
+    found = []  # (article, published, its cards)
     for articles, published, has_page in article_groups(generator):
         # The older article keeps a shared slug; the newer one is told to change.
         for article in sorted(articles, key=lambda a: (a.date, str(a.source_path))):
             article.prompt_cards = []
             article.share_image = share_image(article, settings) if has_page else None
             cards = read_cards(article, settings, kept, parent)
-            found.extend((card, article, published) for card in cards)
+            if cards:
+                found.append((article, published, cards))
     if kept is not None:
         kept.save()
 
-    for error in find_duplicate_slugs([card for card, _, _ in found]):
+    for error in find_duplicate_slugs([card for _, _, cards in found for card in cards]):
         logger.error("%s", error)
     claimed = set()
-    for card, article, published in found:
-        if card.slug in claimed:
-            continue
-        claimed.add(card.slug)
-        problem = card_url_problem(settings["PROMPT_CARDS_URL"].format(slug=card.slug), reserved)
-        if problem:
-            logger.error(
-                "%s:%s: prompt card slug %r is reserved: %s. Reword the start of the prompt",
-                card.source_path,
-                card.line,
-                card.slug,
-                problem,
-            )
-            continue
-        article.prompt_cards.append(publish_card(card, article, settings, published))
+    for article, published, cards in found:
+        links = (str(article.title), article.url)  # once per article: a URL costs to format
+        for card in cards:
+            if card.slug in claimed:
+                continue
+            claimed.add(card.slug)
+            url = settings["PROMPT_CARDS_URL"].format(slug=card.slug)
+            problem = card_url_problem(url, reserved)
+            if problem:
+                logger.error(
+                    "%s:%s: prompt card slug %r is reserved: %s. Reword the start of the prompt",
+                    card.source_path,
+                    card.line,
+                    card.slug,
+                    problem,
+                )
+                continue
+            article.prompt_cards.append(publish_card(card, links, settings, published))
     for articles, _, _ in article_groups(generator):
         for article in articles:
             article.prompt_cards.sort(key=lambda c: c.line)

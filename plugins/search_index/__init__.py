@@ -142,17 +142,20 @@ def marks_search_body(env, template, seen=None):
 
 
 def searchable_articles(generator):
-    """The articles whose written page Pagefind indexes: published, written, and
-    rendered with a template that marks their title and body."""
+    """(article, its save_as) for the articles whose written page Pagefind indexes:
+    published, written, and rendered with a template that marks their title and body."""
     marked = {}
     for article in [*generator.articles, *generator.translations]:
-        if article.status != "published" or not article.save_as:
+        if article.status != "published":
+            continue
+        save_as = article.save_as  # formatted on every read until pages are written
+        if not save_as:
             continue
         template = article.template
         if template not in marked:
             marked[template] = marks_search_body(generator.env, template)
         if marked[template]:
-            yield article
+            yield article, save_as
 
 
 class Document(NamedTuple):
@@ -171,9 +174,9 @@ def article_documents(generator, settings):
     the edited one: see SearchIndex.)"""
     lang = settings["DEFAULT_LANG"]
     documents = []
-    for article in searchable_articles(generator):
+    for article, save_as in searchable_articles(generator):
         if settings["RELATIVE_URLS"]:  # the page's links, as Pelican's writer makes them
-            siteurl = path_to_url(get_relative_path(article.save_as))
+            siteurl = path_to_url(get_relative_path(save_as))
         else:
             siteurl = article.get_siteurl()
         body = article.get_content(siteurl)
@@ -182,7 +185,7 @@ def article_documents(generator, settings):
             Document(
                 article.source_path,
                 (stat.st_mtime_ns, stat.st_size),
-                page_url(article.save_as),
+                page_url(save_as),
                 search_document(article.title, body, lang),
             )
         )
