@@ -150,6 +150,9 @@ def test_reading_aids_settings_name_every_bad_key():
         ({"SEARCH_INDEX_ENABLED": "yes"}, "SEARCH_INDEX_ENABLED must be True or False"),
         ({"SEARCH_URL": "/search/"}, "SEARCH_URL must be a path relative to the site root"),
         ({"SEARCH_SAVE_AS": ""}, "SEARCH_SAVE_AS must be a path relative to the site root"),
+        ({"SEARCH_INDEX_SHARD_SIZE": 0}, "SEARCH_INDEX_SHARD_SIZE must be a whole number"),
+        ({"SEARCH_INDEX_SHARD_SIZE": "250"}, "SEARCH_INDEX_SHARD_SIZE must be a whole number"),
+        ({"SEARCH_INDEX_SHARD_SIZE": True}, "SEARCH_INDEX_SHARD_SIZE must be a whole number"),
     ],
 )
 def test_search_settings_are_checked(settings, message):

@@ -16,6 +16,7 @@ from plugins.search_index import (
     marks_search_body,
     page_url,
     search_document,
+    shard_documents,
     unchanged_prefix,
 )
 from tests.pagefind_reader import Bundle, cli_command
@@ -152,6 +153,31 @@ def test_the_unchanged_articles_indexed_first(now, expected):
     assert [document.source for document in unchanged_prefix(previous, now)] == expected
 
 
+def test_a_site_up_to_the_shard_size_has_one_bundle():
+    documents = [stamped(f"{n}.md", n, f"/post-{n}/") for n in range(4)]
+    assert shard_documents(documents, 4) == {BUNDLE_DIR: documents}
+    assert shard_documents([], 4) == {BUNDLE_DIR: []}
+
+
+def test_each_article_stays_in_the_shard_its_url_hashes_to():
+    documents = [stamped(f"{n}.md", n, f"/post-{n}/") for n in range(40)]
+    shards = shard_documents(documents, 10)  # 4 shards
+    assert set(shards) <= {"pagefind", "pagefind-1", "pagefind-2", "pagefind-3"}
+    assert len(shards) > 1
+    assert sorted(d.url for shard in shards.values() for d in shard) == sorted(
+        d.url for d in documents
+    )
+    for shard in shards.values():  # index order (mtime) within each shard
+        assert shard == sorted(shard, key=lambda document: document.stamp[0])
+    # An edited article moves last in index order; with the same number of shards every
+    # article keeps its shard, so only the edited one's bundle changes.
+    edited = [*documents[:7], *documents[8:], documents[7]._replace(stamp=(99, 10))]
+    again = shard_documents(edited, 10)
+    changed = {name for name in shards if shards[name] != again[name]}
+    assert len(changed) == 1
+    assert documents[7].url in [d.url for d in shards[changed.pop()]]
+
+
 def test_pagefind_yields_the_cores_only_while_the_whole_site_is_written(tmp_path, monkeypatch):
     lowered = []  # the processes whose priority was lowered
     monkeypatch.setattr(plugins.search_index, "lower_priority", lowered.append)
@@ -267,3 +293,54 @@ def test_a_rebuild_into_a_deleted_output_indexes_what_a_clean_build_indexes(tmp_
             fragment.write_bytes(b"not a fragment")
         else:
             assert entry.stat().st_mtime_ns != written  # indexed again
+
+
+def bundle_pages(output):
+    """{bundle folder: its pages' URLs} for every search bundle in the output."""
+    return {
+        path.name: sorted(fragment["url"] for fragment in Bundle(path).fragments())
+        for path in sorted(output.glob("pagefind*"))
+    }
+
+
+def test_a_sharded_index_holds_every_article_once_and_rebuilds_only_what_changed(tmp_path):
+    """Shards of one article: a bundle each (but for shards left empty); the search page
+    names them all; after an edit only the edited article's bundle is written again; with
+    fewer shards the others go, from the output and from CACHE_PATH."""
+    from bs4 import BeautifulSoup
+
+    content = site_content(tmp_path)
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    clean = run_build(tmp_path / "clean" / "output", content=content)
+    assert clean.returncode == 0, clean.stderr
+    everything = bundle_pages(tmp_path / "clean" / "output")[BUNDLE_DIR]
+    assert len(everything) > 2
+
+    sharded = ["--set", "SEARCH_INDEX_SHARD_SIZE=1"]
+    result = run_build(output, content=content, extra=sharded)
+    assert result.returncode == 0, result.stderr
+    pages = bundle_pages(output)
+    assert len(pages) > 1
+    assert sorted(url for urls in pages.values() for url in urls) == everything
+    assert all(urls for urls in pages.values())
+    search = BeautifulSoup((output / "search" / "index.html").read_text(), "lxml")
+    box = search.find(id="search")
+    names = [box["data-bundle"], *box["data-merge"].split()]
+    assert sorted(name.strip("/") for name in names) == sorted(pages)
+
+    entries = {name: (output / name / "pagefind-entry.json").stat().st_mtime_ns for name in pages}
+    article = content / "pictured.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nMarmalade.\n", "utf-8")
+    result = run_build(output, content=content, extra=sharded)
+    assert result.returncode == 0, result.stderr
+    holding = next(name for name, urls in pages.items() if "/pictured-words/" in urls)
+    assert Bundle(output / holding).search("marmalad") == ["/pictured-words/"]
+    now = {name: (output / name / "pagefind-entry.json").stat().st_mtime_ns for name in pages}
+    assert [name for name in pages if now[name] != entries[name]] == [holding]
+
+    result = run_build(output, content=content)  # one shard again
+    assert result.returncode == 0, result.stderr
+    assert list(bundle_pages(output)) == [BUNDLE_DIR]
+    assert bundle_pages(output)[BUNDLE_DIR] == everything
+    kept = sorted(path.name for path in cache.glob("search_*"))
+    assert kept == ["search_bundle", "search_index.pickle"]

@@ -149,12 +149,13 @@ def about_person(person_data):
 
 
 def robots_txt(siteurl, sitemap_file):
-    """robots.txt: everything may be crawled but the search bundle; where the sitemap is.
+    """robots.txt: everything may be crawled but the search bundles (pagefind/, and for a
+    large site pagefind-1/, ...: one prefix); where the sitemap is.
 
     The Sitemap line needs an absolute URL, which dev builds (SITEURL = "") don't have.
     """
     root = urlsplit(siteurl).path.rstrip("/") if siteurl else ""
-    lines = ["User-agent: *", f"Disallow: {root}/pagefind/", ""]
+    lines = ["User-agent: *", f"Disallow: {root}/pagefind", ""]
     if sitemap_file and ABSOLUTE.match(siteurl or ""):
         lines.append(f"Sitemap: {absolute_url(siteurl, sitemap_file)}")
     elif sitemap_file:
