@@ -205,6 +205,29 @@ def test_pagefind_yields_the_cores_only_while_the_whole_site_is_written(tmp_path
     assert len(lowered) == 2
 
 
+def test_a_run_waiting_for_a_free_slot_can_be_abandoned_and_then_runs_in_turn(tmp_path):
+    import time
+
+    slots = plugins.search_index._PAGEFIND_SLOTS
+    html = search_document("Marmalade", "<p>Toast and marmalade.</p>", "en")
+    document = Document(str(tmp_path / "a.md"), (1, 10), "/a/", html)
+    slots.acquire()
+    slots.acquire()  # two other runs hold both slots
+    try:
+        waiting = PagefindRun(tmp_path / "abandoned")
+        waiting.add([document], last=True)
+        started = time.monotonic()
+        waiting.abandon()  # returns although no slot came free
+        assert time.monotonic() - started < 5
+        queued = PagefindRun(tmp_path / "queued")
+        queued.add([document], last=True)
+    finally:
+        slots.release()
+        slots.release()
+    assert queued.finish() == 1  # it ran once a slot came free
+    assert not (tmp_path / "abandoned").exists()
+
+
 def bundle_bytes(output):
     bundle = output / BUNDLE_DIR
     return {
