@@ -22,8 +22,10 @@ from bench.corpus import (
 from bench.floor import convert_all
 from bench.profile import category
 from bench.runner import (
+    SITE_CODE,
     BenchError,
     cache_setting_keys,
+    compile_site_code,
     markdown_config,
     pelican_content_caches,
     timed_run,
@@ -354,3 +356,22 @@ def test_profiling_a_build_writes_its_profile_and_report(tmp_path):
         assert "Own time by where the code lives:" in report_text
         assert "plugins/" in report_text  # our plugins' own time is accounted for
         assert f"N=2, {scenario} build under cProfile" in text
+
+
+def test_the_site_code_is_compiled_like_an_installed_package(tmp_path):
+    for name in SITE_CODE:
+        path = tmp_path / name
+        if name.endswith(".py"):
+            path.write_text("SITENAME = 'x'\n", encoding="utf-8")
+        else:
+            (path / "inner").mkdir(parents=True)
+            (path / "inner" / "module.py").write_text("VALUE = 1\n", encoding="utf-8")
+    compile_site_code(tmp_path)
+    for name in SITE_CODE:
+        if name.endswith(".py"):
+            assert list((tmp_path / "__pycache__").glob(f"{name[:-3]}.*.pyc")), name
+        else:
+            assert list((tmp_path / name / "inner" / "__pycache__").glob("module.*.pyc")), name
+    (tmp_path / "plugins" / "inner" / "broken.py").write_text("def (:\n", encoding="utf-8")
+    with pytest.raises(BenchError, match="does not compile"):
+        compile_site_code(tmp_path)
