@@ -18,6 +18,21 @@ def test_cached_images_have_the_usual_mode(tmp_path):
     assert cache_one(tmp_path).stat().st_mode == usual.stat().st_mode
 
 
+def test_a_rendering_never_writes_through_a_temporary_file_left_behind(tmp_path):
+    """A crash can leave this process's temporary name behind (here: a link to another
+    file); rendering replaces it, never writing into the file it names."""
+    (tmp_path / "cache").mkdir()
+    spec = render.CardSpec(text="What do you need?")
+    target = imagecache.cached_path(tmp_path / "cache", spec)
+    other = tmp_path / "other.png"
+    other.write_bytes(b"someone else's file")
+    os.symlink(other, f"{target}.{os.getpid()}.tmp")
+    imagecache._render_to(spec, target)
+    assert other.read_bytes() == b"someone else's file"
+    assert target.read_bytes().startswith(b"\x89PNG")
+    assert [p.name for p in target.parent.iterdir()] == [target.name]
+
+
 def test_publish_links_the_cached_image_and_makes_its_folder(tmp_path):
     source = cache_one(tmp_path)
     target = tmp_path / "out" / "prompts" / "card" / "card.png"

@@ -16,7 +16,6 @@ import logging
 import os
 import shutil
 import stat
-import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -41,12 +40,22 @@ def cached_path(cache_dir, spec):
 
 def _render_to(spec, target):
     """Render one image into the cache; atomic, so a crash never leaves half a PNG."""
-    target = Path(target)
     data = card_png(spec)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-        os.fchmod(out.fileno(), usual_mode())  # not mkstemp's 0600: the output links to it
+    # A name of this process's own (prune() removes any left by a crash), with the usual
+    # mode (0o666 less the umask), not mkstemp's 0600: the output links to the file.
+    temporary = f"{target}.{os.getpid()}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    try:
+        handle = os.open(temporary, flags, 0o666)
+    except FileExistsError:  # left by a crash: never written through
+        os.unlink(temporary)
+        handle = os.open(temporary, flags, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+    finally:
+        os.close(handle)
     os.replace(temporary, target)  # a new file: a cached image is never changed in place
     return str(target)
 
