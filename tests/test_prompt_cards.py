@@ -740,7 +740,7 @@ class _Rendering:
 def test_the_generator_takes_over_the_early_rendering_when_the_images_are_the_same(
     tmp_path, monkeypatch
 ):
-    from plugins.prompt_cards.generator import PromptCardsGenerator, start_early_rendering
+    from plugins.prompt_cards.generator import ShareImagesGenerator, start_early_rendering
 
     started = []
 
@@ -755,12 +755,12 @@ def test_the_generator_takes_over_the_early_rendering_when_the_images_are_the_sa
     generator = _fake_generator(tmp_path, article)
 
     start_early_rendering(generator)  # the articles are read
-    assert PromptCardsGenerator.start_images(generator) is started[0]
+    assert ShareImagesGenerator.start_images(generator) is started[0]
     assert len(started) == 1
     assert generator.image_outputs == [(started[0].specs[0].key(), "share/a.png")]
 
     start_early_rendering(generator)
     article.title = "B"  # changed after the articles were read: drawn again
-    assert PromptCardsGenerator.start_images(generator) is started[2]
+    assert ShareImagesGenerator.start_images(generator) is started[2]
     assert started[1].stopped
     assert [spec.text for spec in started[2].specs] == ["B"]

@@ -23,5 +23,5 @@ def register():
     # article (hidden and draft ones too) is known and before any page is written, so
     # slugs are checked across the whole site and article pages can show their cards.
     signals.article_generator_finalized.connect(attach_cards)
-    # get_generators: the deck, card pages and images are new output files.
+    # get_generators: the deck, card pages and share images are new output files.
     signals.get_generators.connect(get_generators)

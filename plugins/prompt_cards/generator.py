@@ -288,7 +288,7 @@ def image_jobs(articles, hidden_articles, drafts, settings):
 
 
 # Renderings begun once the articles were read, by cache folder, with their jobs: the
-# generator takes them over (PromptCardsGenerator.start_images).
+# generator takes them over (ShareImagesGenerator.start_images).
 _early_renderings = {}
 
 
@@ -314,54 +314,15 @@ def site_palette(settings):
 
 
 class PromptCardsGenerator(Generator):
-    """Writes the card pages, the deck, its level and print pages, and every image."""
+    """Writes the card pages, the deck, its level and print pages."""
 
     def generate_context(self):
         articles = [*self.context.get("articles", []), *self.context.get("hidden_articles", [])]
         self.cards = [c for a in articles for c in getattr(a, "prompt_cards", []) if c.url]
         self.context["prompt_cards"] = self.cards
-        self.rendering = self.start_images()  # drawn while the other generators write
 
     def generate_output(self, writer):
-        self.write_pages(writer)  # first: the images have longer to render, and their folders
-        self.write_images()
-
-    # -- images --
-
-    def start_images(self):
-        """Begin rendering the missing images in the background (or take over the
-        rendering begun when the articles were read); note where each image goes."""
-        context = self.context
-        jobs = image_jobs(
-            context.get("articles", []),
-            context.get("hidden_articles", []),
-            context.get("drafts", []),
-            self.settings,
-        )
-        cache = self.settings["PROMPT_CARDS_CACHE_PATH"]
-        early_jobs, early = _early_renderings.pop(cache, (None, None))
-        unchanged = early_jobs == jobs
-        if unchanged:
-            jobs = early_jobs  # the same images, whose keys are worked out already
-        specs = [spec for spec, _ in jobs]
-        self.image_outputs = [(spec.key(), url) for spec, url in jobs]
-        if early is not None:
-            if unchanged or early.covers(specs):
-                return early
-            early.stop()  # the articles changed since: draw what is missing now
-        return imagecache.start_rendering(specs, cache, self.settings["PROMPT_CARDS_WORKERS"])
-
-    def write_images(self):
-        """Wait for the rendering, then link each image into the output if it changed."""
-        rendering = getattr(self, "rendering", None) or self.start_images()
-        self.rendering = None
-        rendering.wait()
-        cache = Path(self.settings["PROMPT_CARDS_CACHE_PATH"])
-        for key, url in self.image_outputs:
-            source = os.path.join(cache, f"{key}.png")
-            imagecache.publish(source, os.path.join(self.output_path, url))
-        keep = {key for key, _ in self.image_outputs}
-        imagecache.prune(cache, keep, self.settings["PROMPT_CARDS_CACHE_DAYS"])
+        self.write_pages(writer)
 
     # -- pages --
 
@@ -458,5 +419,52 @@ class PromptCardsGenerator(Generator):
         )
 
 
+class ShareImagesGenerator(Generator):
+    """Draws every share image (the cards' and the articles' title cards) and links each
+    into the output. A generator of its own, after PromptCardsGenerator: the card pages
+    it queued are rendered (incremental_output) while this one waits for the images."""
+
+    def generate_context(self):
+        self.rendering = self.start_images()  # drawn while the other generators write
+
+    def generate_output(self, writer):
+        self.write_images()
+
+    def start_images(self):
+        """Begin rendering the missing images in the background (or take over the
+        rendering begun when the articles were read); note where each image goes."""
+        context = self.context
+        jobs = image_jobs(
+            context.get("articles", []),
+            context.get("hidden_articles", []),
+            context.get("drafts", []),
+            self.settings,
+        )
+        cache = self.settings["PROMPT_CARDS_CACHE_PATH"]
+        early_jobs, early = _early_renderings.pop(cache, (None, None))
+        unchanged = early_jobs == jobs
+        if unchanged:
+            jobs = early_jobs  # the same images, whose keys are worked out already
+        specs = [spec for spec, _ in jobs]
+        self.image_outputs = [(spec.key(), url) for spec, url in jobs]
+        if early is not None:
+            if unchanged or early.covers(specs):
+                return early
+            early.stop()  # the articles changed since: draw what is missing now
+        return imagecache.start_rendering(specs, cache, self.settings["PROMPT_CARDS_WORKERS"])
+
+    def write_images(self):
+        """Wait for the rendering, then link each image into the output if it changed."""
+        rendering = getattr(self, "rendering", None) or self.start_images()
+        self.rendering = None
+        rendering.wait()
+        cache = Path(self.settings["PROMPT_CARDS_CACHE_PATH"])
+        for key, url in self.image_outputs:
+            source = os.path.join(cache, f"{key}.png")
+            imagecache.publish(source, os.path.join(self.output_path, url))
+        keep = {key for key, _ in self.image_outputs}
+        imagecache.prune(cache, keep, self.settings["PROMPT_CARDS_CACHE_DAYS"])
+
+
 def get_generators(pelican):
-    return PromptCardsGenerator
+    return PromptCardsGenerator, ShareImagesGenerator
