@@ -454,12 +454,15 @@ def png_bytes(image):
 # per card. Raw deflate pieces that end on a byte boundary (a sync flush) can follow one
 # another, and the stream's Adler-32 is combined from the pieces' own.
 
-# The rows a card draws on are compressed with ISA-L's deflate (isal), level 1: on 200
-# corpus cards 0.14 ms and 14.5 KB per card, where zlib took 0.43 ms for 15.2 KB at level 1
-# (its fastest; Z_RLE saves nothing) and 0.9 ms for 12 KB at level 5. The background's
-# rows, compressed once per range of rows, get zlib level 6 (0.24 ms, 860 bytes for the
+# The rows a card draws on are compressed with ISA-L's deflate (isal), level 0, its
+# fastest: a whole card then takes 0.58 ms and 23.4 KB (2,000 corpus cards), against
+# 0.71-0.76 ms and 20.0 KB at level 1 (level 2: 0.77 ms, 20.0 KB); zlib took three times
+# isal's time at its fastest level (Z_RLE saves nothing). A share image is fetched when a
+# card is shared or saved, never shown in a page: a few KB more buy a fifth of the
+# drawing time, and drawing is a third of a first build's CPU. The background's rows,
+# compressed once per range of rows, get zlib level 6 (0.24 ms, 860 bytes for the
 # corpus's average range; level 9: 0.96 ms, 780 bytes).
-CARD_ROWS_LEVEL = 1
+CARD_ROWS_LEVEL = 0
 BACKGROUND_ROWS_LEVEL = 6
 # Drawn row ranges closer than this are compressed as one piece.
 JOIN_ROWS = 8
