@@ -15,6 +15,7 @@ import pytest
 from bench.corpus import write_corpus
 from plugins.incremental_output import remove_stale, settings_errors
 from plugins.incremental_output.fingerprint import Encoder, Unfingerprintable, unrendered_fields
+from plugins.incremental_output.writer import IncrementalWriter, PageContext, context_values
 from tests.sitebuild import ROOT, run_build
 
 NO_SEARCH = ("--set", "SEARCH_INDEX_ENABLED=false")
@@ -275,3 +276,39 @@ def test_a_value_containing_itself_cannot_be_fingerprinted():
     loop.append(loop)
     with pytest.raises(Unfingerprintable):
         Encoder().encode(loop)
+
+
+def test_pages_share_one_copy_of_the_context_while_it_does_not_change():
+    writer = IncrementalWriter(writer=None, site_code="", previous={})
+    context = {"SITENAME": "Site", "articles": [1], "last": None}
+
+    def copy():
+        return writer._shared_copy(context, context_values(context))
+
+    first = copy()
+    assert first == context
+    assert first is not context
+    assert copy() is first
+    context["articles"] = [2]  # a value replaced
+    second = copy()
+    assert second is not first
+    assert (second["articles"], first["articles"]) == ([2], [1])
+    context["more"] = None  # a key added
+    third = copy()
+    assert third is not second
+    assert "more" in third
+    del context["more"]
+    context["other"] = None  # the last key replaced, by a key with the same value
+    assert copy() is not third
+
+
+def test_a_page_context_is_the_one_pelicans_writer_makes():
+    context = {"SITEURL": "", "SITENAME": "Site", "localsiteurl": "", "article": None}
+    own = {"localsiteurl": "", "output_file": "a/index.html", "article": "A", "extra": 1}
+    pelicans = context.copy()  # pelican.writers.Writer.write_file's _get_localcontext
+    pelicans["localsiteurl"] = pelicans.get("localsiteurl", None)
+    pelicans["output_file"] = "a/index.html"
+    pelicans.update({"article": "A", "extra": 1})
+    full = PageContext(context.copy(), own).full()
+    assert full == pelicans
+    assert list(full) == list(pelicans)  # the same order, as templates iterate it
