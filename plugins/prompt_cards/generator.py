@@ -133,19 +133,12 @@ def card_image(card, settings):
     }
 
 
-def publish_card(card, article_links, settings, published):
-    """The card with its links filled in (`article_links`: its article's title and URL);
-    a draft's cards get no page or image."""
-    title, url = article_links
-    if not published:
-        return replace(card, article_title=title, article_url=url)
-    return replace(
-        card,
-        article_title=title,
-        article_url=url,
-        url=settings["PROMPT_CARDS_URL"].format(slug=card.slug),
-        image=card_image(card, settings),
-    )
+def publish_card(card, article_links, url, settings):
+    """The card with its links filled in (`article_links`: its article's title and URL)
+    and its page's `url`: "" for a draft's card, which gets no page or image."""
+    title, article_url = article_links
+    image = card_image(card, settings) if url else None
+    return replace(card, article_title=title, article_url=article_url, url=url, image=image)
 
 
 def share_image(article, settings):
@@ -231,7 +224,8 @@ def attach_cards(generator):
                     problem,
                 )
                 continue
-            article.prompt_cards.append(publish_card(card, links, settings, published))
+            page = url if published else ""
+            article.prompt_cards.append(publish_card(card, links, page, settings))
     for articles, _, _ in article_groups(generator):
         for article in articles:
             article.prompt_cards.sort(key=lambda c: c.line)

@@ -10,6 +10,7 @@ worker processes, so the build writes its pages while the images are drawn.
 """
 
 import atexit
+import contextlib
 import ctypes
 import functools
 import logging
@@ -41,21 +42,14 @@ def cached_path(cache_dir, spec):
 def _render_to(spec, target):
     """Render one image into the cache; atomic, so a crash never leaves half a PNG."""
     data = card_png(spec)
-    # A name of this process's own (prune() removes any left by a crash), with the usual
-    # mode (0o666 less the umask), not mkstemp's 0600: the output links to the file.
+    # A name of this process's own (prune() removes any left by a crash), created anew
+    # ("x") with the usual mode (0o666 less the umask), not mkstemp's 0600: the output
+    # links to the file.
     temporary = f"{target}.{os.getpid()}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
-    try:
-        handle = os.open(temporary, flags, 0o666)
-    except FileExistsError:  # left by a crash: never written through
-        os.unlink(temporary)
-        handle = os.open(temporary, flags, 0o666)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(handle, view) :]
-    finally:
-        os.close(handle)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temporary)  # left by a crash: replaced, never written through
+    with open(temporary, "xb") as out:
+        out.write(data)
     os.replace(temporary, target)  # a new file: a cached image is never changed in place
     return str(target)
 

@@ -74,7 +74,8 @@ STATE_STEM = "search_index"
 # CACHE_PATH keeps of each: search_index-1.pickle, search_bundle-1/, ...
 SHARD = "(-[1-9][0-9]*)?"
 BUNDLE_NAME = re.compile(rf"{BUNDLE_DIR}{SHARD}")
-KEPT_NAME = re.compile(rf"{STATE_STEM}{SHARD}\.pickle|{KEPT_BUNDLE_DIR}{SHARD}")
+STATE_NAME = re.compile(rf"{STATE_STEM}{SHARD}\.pickle")
+KEPT_NAME = re.compile(rf"{STATE_NAME.pattern}|{KEPT_BUNDLE_DIR}{SHARD}")
 # The bundle's entry file: it names the index files of its version (written last).
 ENTRY_FILE = "pagefind-entry.json"
 # The theme's mark for what Pagefind indexes; a template without it adds nothing.
@@ -715,8 +716,8 @@ def recorded_bundles(cache_path):
         entries = os.listdir(cache_path)
     except OSError:
         return []
-    found = [re.fullmatch(rf"{STATE_STEM}({SHARD})\.pickle", entry) for entry in entries]
-    return sorted(BUNDLE_DIR + match[1] for match in found if match)
+    found = [STATE_NAME.fullmatch(entry) for entry in entries]
+    return sorted(BUNDLE_DIR + (match[1] or "") for match in found if match)
 
 
 def remove_other_bundles(output_path, cache_path, keep):
