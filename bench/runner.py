@@ -20,8 +20,6 @@ from pathlib import Path
 from bench.corpus import DEFAULT_SEED, article_slug, edit_article, write_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
-# The files Pelican's content cache writes into CACHE_PATH (reader and generator layers).
-PELICAN_CACHE_FILE = re.compile(r"[A-Za-z]+Generator(-Readers)?")
 # Settings naming a cache location: Pelican's CACHE_PATH and any plugin's *_CACHE_PATH or
 # *_CACHE_DIR. The bench points each at its own scratch folder, so a cold build is cold.
 CACHE_SETTING = re.compile(r"CACHE_PATH|[A-Z0-9_]+_CACHE_(PATH|DIR)")
@@ -85,14 +83,6 @@ def cache_setting_keys(settings):
     return sorted(found, key=lambda key: (key != "CACHE_PATH", key))
 
 
-def pelican_content_caches(cache_path):
-    """Pelican's own content-cache files in CACHE_PATH (plugin caches are left alone)."""
-    path = Path(cache_path)
-    if not path.is_dir():
-        return []
-    return sorted(p for p in path.iterdir() if p.is_file() and PELICAN_CACHE_FILE.fullmatch(p.name))
-
-
 def markdown_config(settings):
     """The MARKDOWN setting exactly as Pelican's MarkdownReader completes it."""
     config = copy.deepcopy(settings["MARKDOWN"])
@@ -106,9 +96,9 @@ def markdown_config(settings):
     return config
 
 
-def _reset(path):
-    """Make `path` absent without deleting it now: move it aside, into a sibling that
-    the bench's temporary folder takes away at the end.
+def _reset(path, into=None):
+    """Make `path` absent without deleting it now: move it aside, into a sibling (or
+    into the folder `into`) that the bench's temporary folder takes away at the end.
 
     Deleting ~10,000 files just before a build makes this machine's ext4 (no journal)
     skip every recently freed inode one by one while the build creates its own: 1.5 to
@@ -118,8 +108,10 @@ def _reset(path):
     emptied. Moving a folder aside costs one rename."""
     path = Path(path)
     if path.exists():
+        folder = path.parent if into is None else Path(into)
+        folder.mkdir(parents=True, exist_ok=True)
         for attempt in itertools.count():
-            aside = path.with_name(f"{path.name}.discarded-{attempt}")
+            aside = folder / f"{path.name}.discarded-{attempt}"
             if not aside.exists():
                 break
         path.rename(aside)
@@ -162,10 +154,25 @@ class Site:
             for path in self.cache_dirs.values():
                 _reset(path)
         elif scenario == "html-only":
-            # Images stay cached; Pelican's content cache and the output go.
+            # Only the rendered images stay cached: the output, Pelican's content cache
+            # and every other plugin cache (the search index, the content linter's, the
+            # compiled templates, ...) go, so every page and the search index are built
+            # again, as in a cold build.
             _reset(self.output)
-            for path in pelican_content_caches(self.cache_dirs["CACHE_PATH"]):
-                path.unlink()
+            keep = Path(self.image_cache())
+            for path in self.cache_dirs.values():
+                if path == keep:
+                    continue
+                for entry in list(path.iterdir()) if path.is_dir() else []:
+                    if entry != keep:
+                        _reset(entry, into=self.workdir / "discarded")
+
+    def image_cache(self):
+        """The folder of rendered images the build is pointed at."""
+        from plugins.prompt_cards.settings import image_cache_path
+
+        paths = {key: str(path) for key, path in self.cache_dirs.items()}
+        return image_cache_path({"PROMPT_CARDS_CACHE_PATH": None, **paths})
 
 
 STOCK_SETTINGS = """# Written by the benchmark: stock Pelican, its default theme, no plugins.

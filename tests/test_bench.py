@@ -3,6 +3,7 @@
 import re
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from pelican.utils import slugify
@@ -27,7 +28,6 @@ from bench.runner import (
     cache_setting_keys,
     compile_site_code,
     markdown_config,
-    pelican_content_caches,
     timed_run,
 )
 from tests.sitebuild import parse, run_build
@@ -235,15 +235,6 @@ def test_cache_settings_are_found_by_name():
     ]
 
 
-def test_only_pelicans_content_cache_is_dropped_for_html_only_builds(tmp_path):
-    for name in ("ArticlesGenerator-Readers", "PagesGenerator", "notes.txt"):
-        (tmp_path / name).write_text("x")
-    (tmp_path / "prompt_cards").mkdir()
-    found = [path.name for path in pelican_content_caches(tmp_path)]
-    assert found == ["ArticlesGenerator-Readers", "PagesGenerator"]
-    assert pelican_content_caches(tmp_path / "missing") == []
-
-
 def test_markdown_config_completes_like_pelicans_reader():
     settings = {"MARKDOWN": {"extension_configs": {"markdown.extensions.extra": {}}}}
     config = markdown_config(settings)
@@ -278,39 +269,70 @@ def test_timed_run_reports_failures_with_the_log(tmp_path):
         timed_run(command, tmp_path, tmp_path / "bad.log")
 
 
-def test_cold_builds_clear_every_cache_and_html_only_builds_keep_plugin_caches(tmp_path):
+def _fill_caches(site):
+    """An output and the caches a build leaves: Pelican's, a plugin's, the images."""
+    site.output.mkdir(parents=True, exist_ok=True)
+    (site.output / "index.html").write_text("x")
+    for path in site.cache_dirs.values():
+        path.mkdir(parents=True, exist_ok=True)
+    cache = site.cache_dirs["CACHE_PATH"]
+    (cache / "ArticlesGenerator-Readers").write_text("x")
+    (cache / "search_index.pickle").write_text("x")
+    (cache / "search_bundle").mkdir(exist_ok=True)
+    (cache / "search_bundle" / "pagefind-entry.json").write_text("x")
+    images = Path(site.image_cache())
+    images.mkdir(parents=True, exist_ok=True)
+    (images / "card.png").write_text("x")
+
+
+def _left(site):
+    work = site.workdir
+    found = [
+        p for p in work.rglob("*") if p.is_file() and not any("discarded" in x for x in p.parts)
+    ]
+    return sorted(str(p.relative_to(work)) for p in found)
+
+
+def test_cold_builds_clear_every_cache_and_html_only_builds_keep_only_the_images(tmp_path):
     from bench.runner import Site
 
     settings = tmp_path / "conf.py"
     settings.write_text('CACHE_PATH = "c"\nPROMPT_CARDS_CACHE_PATH = "cards"\n')
     site = Site(settings, tmp_path / "corpus", tmp_path / "work")
     assert list(site.cache_dirs) == ["CACHE_PATH", "PROMPT_CARDS_CACHE_PATH"]
+    assert site.image_cache() == str(site.cache_dirs["PROMPT_CARDS_CACHE_PATH"])
     command = " ".join(site.command("cold"))
     for path in site.cache_dirs.values():
         assert str(path) in command
 
-    def populate():
-        site.output.mkdir(parents=True, exist_ok=True)
-        (site.output / "index.html").write_text("x")
-        content_cache = site.cache_dirs["CACHE_PATH"]
-        (content_cache / "images").mkdir(parents=True, exist_ok=True)
-        (content_cache / "ArticlesGenerator-Readers").write_text("x")
-        (content_cache / "images" / "card.png").write_text("x")
-        site.cache_dirs["PROMPT_CARDS_CACHE_PATH"].mkdir(parents=True, exist_ok=True)
-        (site.cache_dirs["PROMPT_CARDS_CACHE_PATH"] / "card.png").write_text("x")
-
-    populate()
+    _fill_caches(site)
     site.prepare("html-only")
-    left = sorted(str(p.relative_to(tmp_path / "work")) for p in tmp_path.rglob("*.png"))
-    assert left == ["cache/cache_path/images/card.png", "cache/prompt_cards_cache_path/card.png"]
-    assert not (site.cache_dirs["CACHE_PATH"] / "ArticlesGenerator-Readers").exists()
-    assert not site.output.exists()
+    assert _left(site) == ["cache/prompt_cards_cache_path/card.png"]
     site.prepare("warm")
-    populate()
+    assert _left(site) == ["cache/prompt_cards_cache_path/card.png"]
+    _fill_caches(site)
     site.prepare("cold")
     for path in site.cache_dirs.values():
         assert not path.exists()
     assert not site.output.exists()
+
+
+def test_html_only_builds_keep_the_images_in_their_default_folder(tmp_path):
+    from bench.runner import Site
+
+    settings = tmp_path / "conf.py"
+    settings.write_text('CACHE_PATH = "c"\n')  # images in CACHE_PATH/prompt_cards
+    site = Site(settings, tmp_path / "corpus", tmp_path / "work")
+    _fill_caches(site)
+    site.prepare("html-only")
+    assert _left(site) == ["cache/cache_path/prompt_cards/card.png"]
+    site.prepare("html-only")  # nothing more to move aside
+    assert _left(site) == ["cache/cache_path/prompt_cards/card.png"]
+    assert sorted(p.name for p in (site.workdir / "discarded").iterdir()) == [
+        "ArticlesGenerator-Readers.discarded-0",
+        "search_bundle.discarded-0",
+        "search_index.pickle.discarded-0",
+    ]
 
 
 def test_a_reset_folder_is_moved_aside_not_deleted(tmp_path):

@@ -25,7 +25,7 @@ from . import deck, imagecache
 from .markdown_ext import PromptBlockExtension
 from .parse import find_duplicate_slugs, parse_prompts
 from .render import HEIGHT, WIDTH, CardSpec, read_palette
-from .settings import merge, parse_options, validate
+from .settings import image_cache_path, merge, parse_options, validate
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +43,7 @@ def configure(pelican):
     problems = validate(config)
     if problems:
         raise ValueError("\n".join(problems))
-    if config["PROMPT_CARDS_CACHE_PATH"] is None:
-        config["PROMPT_CARDS_CACHE_PATH"] = os.path.join(settings["CACHE_PATH"], "prompt_cards")
+    config["PROMPT_CARDS_CACHE_PATH"] = image_cache_path({**settings, **config})
     settings.update(config)
     markdown = settings.setdefault("MARKDOWN", {})
     extensions = markdown.setdefault("extensions", [])

@@ -50,6 +50,17 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
+# The folder of rendered images under CACHE_PATH when PROMPT_CARDS_CACHE_PATH is None.
+IMAGE_CACHE_DIR = "prompt_cards"
+
+
+def image_cache_path(settings):
+    """Where the rendered images are kept: PROMPT_CARDS_CACHE_PATH, or by default
+    CACHE_PATH/prompt_cards."""
+    path = settings.get("PROMPT_CARDS_CACHE_PATH")
+    return os.path.join(settings["CACHE_PATH"], IMAGE_CACHE_DIR) if path is None else path
+
+
 def merge(settings):
     """DEFAULTS, then the site's own PROMPT_CARDS_* values."""
     return dict(DEFAULTS, **{k: v for k, v in settings.items() if k.startswith(PREFIX)})
