@@ -237,13 +237,17 @@ def rollback(c):
         "json": "where to write the results (default bench/results/latest.json)",
         "strict": "exit non-zero when a target fails",
         "profile": "instead: cProfile our build at the largest size, top entries to a file",
+        "breakdown": "also build HTML-only with search off: what search and images cost",
     }
 )
-def bench(c, sizes="100,1000", large=False, runs=5, json="", strict=False, profile=False):
+def bench(
+    c, sizes="100,1000", large=False, runs=5, json="", strict=False, profile=False, breakdown=False
+):
     """Time the build against stock Pelican and bare Markdown; check the speed targets."""
     args = [f"--sizes {sizes}", f"--runs {int(runs)}"]
     args += [f'--json "{json}"'] if json else []
-    args += [flag for flag, on in (("--large", large), ("--strict", strict)) if on]
+    flags = (("--large", large), ("--strict", strict), ("--breakdown", breakdown))
+    args += [flag for flag, on in flags if on]
     args += ["--profile"] if profile else []
     with c.cd(str(ROOT)):
         c.run(f'"{PYTHON}" -m bench {" ".join(args)}', pty=False)

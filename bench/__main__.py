@@ -1,6 +1,7 @@
 """Benchmark this site's build against stock Pelican and bare Markdown.
 
 python -m bench [--sizes 100,1000] [--large] [--runs 5] [--json PATH] [--strict] [--profile]
+                [--breakdown]
 """
 
 import argparse
@@ -42,6 +43,11 @@ def main(argv=None):
     parser.add_argument("--json", default=str(RESULTS / "latest.json"), help="JSON output")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
     parser.add_argument("--profile", action="store_true", help="cProfile the largest size")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also time an HTML-only build with search off (what search and images cost)",
+    )
     parser.add_argument("--settings", default=str(ROOT / "pelicanconf.py"))
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--workdir", help="scratch folder (default: a temporary one)")
@@ -76,6 +82,7 @@ def main(argv=None):
                     args.seed,
                     say,
                     args.stock_markdown,
+                    args.breakdown,
                 )
                 results[n] = bench.run()
         except BenchError as error:
@@ -91,6 +98,7 @@ def main(argv=None):
         "warmup": args.warmup,
         "seed": args.seed,
         "stock_markdown": args.stock_markdown,
+        "breakdown": args.breakdown,
     }
     document = report.document(results, meta)
     table = report.table(document["rows"])

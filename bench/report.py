@@ -16,11 +16,17 @@ SCENARIO_LABELS = {
     "cold": "cold",
     "warm": "warm, 1 edit",
     "html-only": "HTML-only",
+    "html-only-no-search": "HTML-only, search off",
     "convert": "convert all",
 }
 # What each row is compared with: (a)/(b) uses stock Pelican in the same situation,
 # except HTML-only, which has no stock counterpart and is held against stock cold.
-STOCK_BASELINE = {"cold": "cold", "warm": "warm", "html-only": "cold"}
+STOCK_BASELINE = {
+    "cold": "cold",
+    "warm": "warm",
+    "html-only": "cold",
+    "html-only-no-search": "cold",
+}
 FLOOR = ("floor", "convert")
 ROW_ORDER = (
     ("site", "cold"),
@@ -29,6 +35,7 @@ ROW_ORDER = (
     ("site", "warm"),
     ("stock", "warm"),
     ("site", "html-only"),
+    ("site", "html-only-no-search"),
 )
 
 

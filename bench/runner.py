@@ -131,7 +131,8 @@ class Site:
     corpus: Path
     workdir: Path
     name: str = "site"
-    scenarios: tuple = ("cold", "warm", "html-only")
+    # html-only-no-search (--breakdown): HTML-only with SEARCH_INDEX_ENABLED = False.
+    scenarios: tuple = ("cold", "warm", "html-only", "html-only-no-search")
     cache_dirs: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -146,6 +147,8 @@ class Site:
         command += ["--content", str(self.corpus), "--output", str(self.output)]
         for key, path in self.cache_dirs.items():
             command += ["--set", f"{key}={json.dumps(str(path))}"]
+        if scenario == "html-only-no-search":
+            command += ["--set", "SEARCH_INDEX_ENABLED=false"]
         return command
 
     def prepare(self, scenario):
@@ -153,7 +156,7 @@ class Site:
             _reset(self.output)
             for path in self.cache_dirs.values():
                 _reset(path)
-        elif scenario == "html-only":
+        elif scenario in ("html-only", "html-only-no-search"):
             # Only the rendered images stay cached: the output, Pelican's content cache
             # and every other plugin cache (the search index, the content linter's, the
             # compiled templates, ...) go, so every page and the search index are built
@@ -270,8 +273,10 @@ class Bench:
         seed=DEFAULT_SEED,
         say=print,
         stock_markdown="site",
+        breakdown=False,
     ):
         self.n, self.runs, self.warmup, self.say = n, runs, warmup, say
+        self.breakdown = breakdown
         self.workdir = Path(workdir) / f"n{n}"
         _reset(self.workdir)
         self.corpus = self.workdir / "corpus"
@@ -322,7 +327,9 @@ class Bench:
                     "  warning: the build wrote into the repository's .cache/ although every "
                     "*CACHE_PATH/*CACHE_DIR setting was redirected: cold runs may not be cold"
                 )
-            # HTML-only: output and content cache gone, the cold build's images kept.
+            if self.breakdown:  # before HTML-only, which leaves the warm build its caches
+                self.measure(self.site, "html-only-no-search", record)
+            # HTML-only: the output and every cache gone but the cold build's images.
             self.measure(self.site, "html-only", record)
             # Warm: one article edited since the last build, every cache kept.
             edit_article(self.edited, repetition)

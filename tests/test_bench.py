@@ -153,6 +153,16 @@ def sample_results(site_cold=6.0, site_warm=2.0, site_html=4.0, rss=(120_000, 10
     }
 
 
+def test_the_breakdown_row_is_held_against_stock_cold_and_checks_no_target():
+    results = sample_results()
+    results[1000][("site", "html-only-no-search")] = measurement([3.0])
+    rows = report.rows_for(1000, results[1000])
+    assert [row["scenario"] for row in rows][-2:] == ["html-only", "html-only-no-search"]
+    assert rows[-1]["vs_stock"] == 0.75
+    assert "| HTML-only, search off | 3.00 |" in report.table(rows)
+    assert report.check_targets(results) == report.check_targets(sample_results())
+
+
 def test_rows_compare_each_build_with_its_stock_counterpart_and_the_floor():
     rows = {
         (row["system"], row["scenario"]): row
@@ -317,6 +327,22 @@ def test_cold_builds_clear_every_cache_and_html_only_builds_keep_only_the_images
     assert not site.output.exists()
 
 
+def test_the_breakdown_build_is_html_only_with_search_off(tmp_path):
+    from bench.runner import Site
+
+    settings = tmp_path / "conf.py"
+    settings.write_text('CACHE_PATH = "c"\n')
+    site = Site(settings, tmp_path / "corpus", tmp_path / "work")
+    assert site.command("html-only-no-search") == [
+        *site.command("html-only"),
+        "--set",
+        "SEARCH_INDEX_ENABLED=false",
+    ]
+    _fill_caches(site)
+    site.prepare("html-only-no-search")
+    assert _left(site) == ["cache/cache_path/prompt_cards/card.png"]
+
+
 def test_html_only_builds_keep_the_images_in_their_default_folder(tmp_path):
     from bench.runner import Site
 
@@ -349,13 +375,25 @@ def test_a_reset_folder_is_moved_aside_not_deleted(tmp_path):
     assert aside == {"output.discarded-0": "first", "output.discarded-1": "second"}
 
 
-def test_a_whole_bench_run_measures_every_build(tmp_path):
+@pytest.mark.parametrize("breakdown", [False, True])
+def test_a_whole_bench_run_measures_every_build(tmp_path, breakdown):
     from bench.runner import Bench
     from tests.sitebuild import ROOT
 
-    bench = Bench(2, tmp_path, ROOT / "pelicanconf.py", runs=1, warmup=0, say=lambda line: None)
+    bench = Bench(
+        2,
+        tmp_path,
+        ROOT / "pelicanconf.py",
+        runs=1,
+        warmup=0,
+        say=lambda line: None,
+        breakdown=breakdown,
+    )
     measurements = bench.run()
-    assert sorted(measurements) == sorted(report.ROW_ORDER)
+    expected = [key for key in report.ROW_ORDER if breakdown or key[1] != "html-only-no-search"]
+    assert sorted(measurements) == sorted(expected)
+    # The search-off build comes before HTML-only: the warm build still has its index.
+    assert (bench.site.output / "pagefind" / "pagefind-entry.json").is_file()
     for measurement in measurements.values():
         assert [len(values) for values in measurement.values()] == [1, 1, 1]
     assert "Edited for the benchmark, revision 0." in bench.edited.read_text(encoding="utf-8")
