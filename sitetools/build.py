@@ -10,6 +10,7 @@ message per problem, with the file (and line) and the fix; the traceback only wi
 
 import argparse
 import atexit
+import ctypes
 import json
 import logging
 import os
@@ -156,7 +157,34 @@ def describe_logged_error(message, cause, settings):
     return f"{message}: {cause}" if cause is not None else message
 
 
+# glibc's mallopt() parameter for the size from which a block gets its own mapping, and
+# glibc's default for it.
+M_MMAP_THRESHOLD = -3
+DEFAULT_MMAP_THRESHOLD = 128 * 1024
+
+
+def hand_back_large_blocks():
+    """Keep glibc's mmap threshold at its default for the whole build, so every block of
+    128 KiB or more is mapped on its own and handed back to the system when freed.
+
+    Left alone, glibc raises the threshold to the size of each large block freed (up to
+    32 MiB); the build's large, short-lived buffers (Pagefind's requests and answers, the
+    page texts of a batch) then come from the heap, whose freed pages stay resident
+    around the objects that outlive them. Measured at N = 4000: the build's peak RSS
+    300 MB against 226 MB with the threshold fixed (the same at 64 and 256 KiB), and its
+    forked page renderers' 230-241 MB against 215-220 MB. Not glibc: nothing to change.
+    (The image workers, which reuse their buffers, set the opposite:
+    prompt_cards.imagecache.keep_freed_memory.)
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, DEFAULT_MMAP_THRESHOLD)
+
+
 def main(argv=None):
+    hand_back_large_blocks()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--settings", default=str(ROOT / "pelicanconf.py"))
     parser.add_argument("--output", default=str(ROOT / "output"))
