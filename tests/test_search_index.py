@@ -13,6 +13,7 @@ from plugins.search_index import (
     Document,
     PagefindRun,
     SearchIndex,
+    kept_paths,
     marks_search_body,
     page_url,
     search_document,
@@ -132,8 +133,8 @@ def test_only_templates_with_the_mark_are_indexed():
     assert not marks_search_body(env, "plain")
 
 
-def stamped(source, mtime, url="/x/", html="<p>x</p>"):
-    return Document(source, (mtime, 10), url, html)
+def stamped(source, mtime, url="/x/", body="<p>x</p>"):
+    return Document(source, (mtime, 10), url, "X", body, "en")
 
 
 @pytest.mark.parametrize(
@@ -182,8 +183,8 @@ def test_pagefind_yields_the_cores_only_while_the_whole_site_is_written(tmp_path
     lowered = []  # the processes whose priority was lowered
     monkeypatch.setattr(plugins.search_index, "lower_priority", lowered.append)
     settings, output = {"CACHE_PATH": str(tmp_path / "cache")}, tmp_path / "output"
-    html = search_document("Marmalade", "<p>Toast and marmalade.</p>", "en")
-    document = Document(str(tmp_path / "a.md"), (1, 10), "/a/", html)
+    body = "<p>Toast and marmalade.</p>"
+    document = Document(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
 
     first = SearchIndex(settings, output)  # no bundle in the output: every page is written
     assert first.low_priority
@@ -194,7 +195,7 @@ def test_pagefind_yields_the_cores_only_while_the_whole_site_is_written(tmp_path
 
     rebuild = SearchIndex(settings, output)  # the output holds a bundle: a few pages
     assert not rebuild.low_priority
-    rebuild.start([document._replace(html=html.replace("Toast", "Bread"))])
+    rebuild.start([document._replace(body=body.replace("Toast", "Bread"))])
     rebuild.finish()
     assert len(lowered) == 1  # Pagefind ran again, at the build's own priority
     assert Bundle(output / BUNDLE_DIR).search("bread") == ["/a/"]
@@ -205,12 +206,36 @@ def test_pagefind_yields_the_cores_only_while_the_whole_site_is_written(tmp_path
     assert len(lowered) == 2
 
 
+def test_a_record_of_another_shape_is_ignored_and_the_documents_kept_whole(tmp_path):
+    import pickle
+
+    settings, output = {"CACHE_PATH": str(tmp_path / "cache")}, tmp_path / "output"
+    state_path, _copy = kept_paths(settings["CACHE_PATH"], BUNDLE_DIR)
+    state_path.parent.mkdir(parents=True)
+    older = {
+        "site": str(output),
+        "digest": "d",
+        "bundle": None,
+        "documents": [("a", (1, 2), "/a/", "<p>")],
+    }
+    state_path.write_bytes(pickle.dumps(older))
+    assert SearchIndex(settings, output).previous == {}  # an older build's: started afresh
+
+    body = "<p>Toast and marmalade.</p>"
+    document = Document(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
+    index = SearchIndex(settings, output)
+    index.start([document])
+    index.finish()
+    assert SearchIndex(settings, output).previous["documents"] == [document]
+    assert document.html == search_document("Marmalade", body, "en")
+
+
 def test_a_run_waiting_for_a_free_slot_can_be_abandoned_and_then_runs_in_turn(tmp_path):
     import time
 
     slots = plugins.search_index._PAGEFIND_SLOTS
-    html = search_document("Marmalade", "<p>Toast and marmalade.</p>", "en")
-    document = Document(str(tmp_path / "a.md"), (1, 10), "/a/", html)
+    body = "<p>Toast and marmalade.</p>"
+    document = Document(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
     slots.acquire()
     slots.acquire()  # two other runs hold both slots
     try:
