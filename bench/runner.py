@@ -131,8 +131,6 @@ class Site:
     corpus: Path
     workdir: Path
     name: str = "site"
-    # html-only-no-search (--breakdown): HTML-only with SEARCH_INDEX_ENABLED = False.
-    scenarios: tuple = ("cold", "warm", "html-only", "html-only-no-search")
     cache_dirs: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -143,6 +141,8 @@ class Site:
         self.output = self.workdir / "output"
 
     def command(self, scenario):
+        """The build for `scenario`: cold, warm, html-only, or html-only-no-search
+        (--breakdown: HTML-only with SEARCH_INDEX_ENABLED = False)."""
         command = [sys.executable, "-m", "sitetools.build", "--settings", str(self.settings_file)]
         command += ["--content", str(self.corpus), "--output", str(self.output)]
         for key, path in self.cache_dirs.items():
@@ -207,7 +207,6 @@ class Stock:
     workdir: Path
     markdown: dict | None = None  # None: Pelican's default MARKDOWN (codehilite)
     name: str = "stock"
-    scenarios: tuple = ("cold", "warm")
 
     def __post_init__(self):
         self.output = self.workdir / "output"
@@ -243,7 +242,6 @@ class Floor:
     corpus: Path
     config: dict
     name: str = "floor"
-    scenarios: tuple = ("convert",)
 
     def command(self, scenario):
         config = json.dumps(self.config)
