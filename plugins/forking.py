@@ -8,6 +8,7 @@ pipes). Children end with os._exit.
 """
 
 import contextlib
+import logging
 import os
 import pickle
 import signal
@@ -19,6 +20,28 @@ def fork_is_safe():
     """No thread but this one runs, except threads marked `fork_safe = True`."""
     current = threading.current_thread()
     return all(t is current or getattr(t, "fork_safe", False) for t in threading.enumerate())
+
+
+class WarningFlag(logging.Handler):
+    """Notes that something was logged at WARNING or above (`raised`)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.raised = False
+
+    def emit(self, record):
+        self.raised = True
+
+
+def only_flag_warnings():
+    """In a child doing work its parent may do again: log nothing (the parent logs what
+    it does itself) and return a WarningFlag that notes whether anything warned."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    flag = WarningFlag()
+    root.addHandler(flag)
+    return flag
 
 
 # How much lower than the build's the priority of work it does not wait for at once

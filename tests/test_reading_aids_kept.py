@@ -1,5 +1,8 @@
 """reading_aids keeps each article's word count and headings between dev builds."""
 
+import logging
+
+from plugins import forking, reading_aids
 from plugins.reading_aids import KeptAnalyses
 from plugins.reading_aids.aids import analyse
 
@@ -29,3 +32,76 @@ def test_an_unreadable_cache_is_analysed_again(tmp_path):
     (tmp_path / "reading_aids.pickle").write_bytes(b"not a pickle")
     kept = KeptAnalyses({"CACHE_PATH": str(tmp_path)})
     assert kept.analyse(HTML[1]) == analyse(HTML[1])
+
+
+class _Article:
+    """What analyses() reads of an article: its HTML (`content`), which may warn."""
+
+    def __init__(self, html, warning=None):
+        self.html, self.warning = html, warning
+
+    @property
+    def content(self):
+        if self.warning:
+            logging.getLogger("pelican.contents").warning(self.warning)
+        return self.html
+
+
+def _articles(count):
+    return [
+        _Article(f'<h2 id="h{n}">Part {n}</h2><p>{" ".join(["word"] * (n % 50 + 1))}.</p>')
+        for n in range(count)
+    ]
+
+
+def _forks(monkeypatch):
+    """Count the processes analyses() forks; it forks whatever threads earlier tests
+    left running in this process."""
+    monkeypatch.setattr(forking, "can_fork", lambda: True)
+    children = []
+    real = forking.InChild
+
+    def counting(function, *args):
+        children.append(function.__name__)
+        return real(function, *args)
+
+    monkeypatch.setattr(forking, "InChild", counting)
+    return children
+
+
+def test_a_first_build_analyses_half_its_articles_in_a_forked_process(monkeypatch):
+    children = _forks(monkeypatch)
+    articles = _articles(reading_aids.SPLIT_FROM + 1)
+    results = reading_aids.analyses(articles)
+    assert children == ["_analyses_quietly"]
+    assert [result for _key, result in results] == [analyse(a.html) for a in articles]
+    assert [key for key, _ in results] == [KeptAnalyses.key(a.html) for a in articles]
+    assert reading_aids.analyses(articles[:10]) == results[:10]  # few: in this process
+    assert children == ["_analyses_quietly"]
+
+
+def test_a_warning_in_the_forked_process_is_logged_once_by_the_build(monkeypatch, caplog):
+    children = _forks(monkeypatch)
+    articles = _articles(reading_aids.SPLIT_FROM + 1)
+    articles[-1].warning = "Unable to find 'missing.md', skipping url replacement."
+    with caplog.at_level(logging.WARNING):
+        results = reading_aids.analyses(articles)
+    assert [result for _key, result in results] == [analyse(a.html) for a in articles]
+    assert children == ["_analyses_quietly"]
+    warned = [record for record in caplog.records if "missing.md" in record.getMessage()]
+    assert len(warned) == 1  # the child's share was analysed again here, and logged
+
+
+def test_a_rebuild_with_kept_analyses_does_not_fork(tmp_path, monkeypatch):
+    articles = _articles(reading_aids.SPLIT_FROM + 1)
+    settings = {"CACHE_PATH": str(tmp_path)}
+    first = KeptAnalyses(settings)
+    assert first.empty
+    for key, result in reading_aids.analyses(articles, first):
+        first.put(key, result)
+    first.save()
+    children = _forks(monkeypatch)  # from here on
+    again = KeptAnalyses(settings)
+    assert not again.empty
+    assert reading_aids.analyses(articles, again) == reading_aids.analyses(articles)
+    assert children == ["_analyses_quietly"]  # only the call without kept analyses forked

@@ -41,24 +41,9 @@ def split(paths, child_share=CHILD_SHARE):
     return paths[:cut], paths[cut:]
 
 
-class _Flag(logging.Handler):
-    """Notes that something was logged at WARNING or above (in the child)."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.raised = False
-
-    def emit(self, record):
-        self.raised = True
-
-
 def _convert_all(convert, paths):
     """{path: result} for every file converted without an error or a warning."""
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)  # the parent logs whatever it converts again
-    flag = _Flag()
-    root.addHandler(flag)
+    flag = forking.only_flag_warnings()  # the parent logs whatever it converts again
     results = {}
     for path in paths:
         flag.raised = False

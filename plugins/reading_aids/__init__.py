@@ -21,8 +21,10 @@ from pathlib import Path
 from pelican import signals
 
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
+    import forking
     from kept_results import KeptResults
 except ImportError:  # imported as plugins.<name> (the content linter, the tests)
+    from plugins import forking
     from plugins.kept_results import KeptResults
 
 from . import aids as aids_module
@@ -77,16 +79,76 @@ class KeptAnalyses:
         path = Path(settings["CACHE_PATH"]) / "reading_aids.pickle"
         self.kept = KeptResults(path, code.hexdigest())
 
+    @property
+    def empty(self):
+        """Nothing kept from the last build (a first build, or aids.py changed)."""
+        return not self.kept.old
+
+    @staticmethod
+    def key(html):
+        return hashlib.blake2b((html or "").encode(), digest_size=20).digest()
+
+    def get(self, key):
+        return self.kept.get(key)
+
+    def put(self, key, result):
+        self.kept.put(key, None, result)
+
     def analyse(self, html):
-        key = hashlib.blake2b((html or "").encode(), digest_size=20).digest()
-        result = self.kept.get(key)
+        key = self.key(html)
+        result = self.get(key)
         if result is None:
             result = analyse(html)
-        self.kept.put(key, None, result)
+        self.put(key, result)
         return result
 
     def save(self):
         self.kept.save()
+
+
+# From this many articles on, when nothing is kept from the last build, a forked
+# process analyses half of them: the build waits for the analyses with nothing else for
+# the second core to do (1,000 articles: 0.3 s in one process; HTML-only build A/B,
+# 7 pairs: 5.07 s against 5.21 s). A rebuild that finds its analyses kept does not
+# fork: then the fork (~20 ms and the copy-on-write faults) costs more than it saves.
+SPLIT_FROM = 200
+
+
+def _analyses(articles, kept):
+    """(key, (words, headings)) for each article: kept ones looked up (`kept`: a
+    KeptAnalyses or None), the others analysed. `key`: a digest of its HTML."""
+    results = []
+    for article in articles:
+        html = article.content
+        key = KeptAnalyses.key(html)
+        result = kept.get(key) if kept is not None else None
+        results.append((key, result if result is not None else analyse(html)))
+    return results
+
+
+def _analyses_quietly(articles, kept):
+    """_analyses in a forked process, or None if making an article's HTML logged a
+    warning (a link Pelican could not resolve): the parent then does this share itself
+    and logs it once, as the build would without the split."""
+    flag = forking.only_flag_warnings()
+    results = _analyses(articles, kept)
+    return None if flag.raised else results
+
+
+def analyses(articles, kept=None):
+    """_analyses(articles, kept), the second half in a forked process when there are
+    many and none kept (the same results: analysing is pure)."""
+    articles = list(articles)
+    kept_some = kept is not None and not kept.empty
+    if kept_some or len(articles) < SPLIT_FROM or not forking.can_fork():
+        return _analyses(articles, kept)
+    half = len(articles) // 2
+    child = forking.InChild(_analyses_quietly, articles[half:], kept)
+    mine = _analyses(articles[:half], kept)
+    theirs = child.result()
+    if theirs is None:  # the child failed: do its share here (and fail as it would)
+        theirs = _analyses(articles[half:], kept)
+    return mine + theirs
 
 
 def annotate(generator):
@@ -95,8 +157,10 @@ def annotate(generator):
     everything = published + list(generator.drafts) + list(generator.hidden_articles)
     related = RelatedIndex(published)
     kept = KeptAnalyses(generator.settings) if generator.settings.get("CACHE_CONTENT") else None
-    for article in everything:
-        words, headings = kept.analyse(article.content) if kept else analyse(article.content)
+    results = analyses(everything, kept)
+    for article, (key, (words, headings)) in zip(everything, results, strict=True):
+        if kept is not None:
+            kept.put(key, (words, headings))
         article.word_count = words
         article.reading_time = reading_minutes(words, aids["words_per_minute"])
         article.toc = table_of_contents(
