@@ -764,3 +764,46 @@ def test_the_generator_takes_over_the_early_rendering_when_the_images_are_the_sa
     assert ShareImagesGenerator.start_images(generator) is started[2]
     assert started[1].stopped
     assert [spec.text for spec in started[2].specs] == ["B"]
+
+
+def _images_generator(output, calls, rendering=None):
+    """What publish_last and publish_images use of a ShareImagesGenerator."""
+    return SimpleNamespace(
+        output_path=str(output), rendering=rendering, write_images=lambda: calls.append(output)
+    )
+
+
+def test_the_images_are_linked_into_the_output_after_the_other_closing_work(tmp_path):
+    from pelican import signals
+
+    from plugins.prompt_cards.generator import publish_last
+
+    order = []
+
+    def sitemap(pelican):  # a plugin's receiver, connected when the plugin was registered
+        order.append("sitemap")
+
+    signals.finalized.connect(sitemap)
+    try:
+        publish_last(_images_generator(tmp_path, order))  # the build writes
+        signals.finalized.send(SimpleNamespace(output_path=str(tmp_path)))
+        signals.finalized.send(SimpleNamespace(output_path=str(tmp_path)))  # nothing left
+    finally:
+        signals.finalized.disconnect(sitemap)
+    assert order == ["sitemap", tmp_path, "sitemap"]
+
+
+def test_a_build_that_failed_before_it_was_finalized_publishes_nothing(tmp_path):
+    from pelican import signals
+
+    from plugins.prompt_cards.generator import publish_last
+
+    stopped, published = [], []
+    workers = SimpleNamespace(stop=lambda: stopped.append(True))
+    publish_last(_images_generator(tmp_path / "a", published, workers))
+    publish_last(_images_generator(tmp_path / "b", published))  # the next build
+    assert stopped == [True]  # the failed build's workers
+    signals.finalized.send(SimpleNamespace(output_path=str(tmp_path / "other")))
+    assert published == []  # another site's build: not these images
+    signals.finalized.send(SimpleNamespace(output_path=str(tmp_path / "b")))
+    assert published == [tmp_path / "b"]

@@ -14,6 +14,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from jinja2 import TemplateNotFound
+from pelican import signals
 from pelican.generators import Generator
 
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
@@ -414,14 +415,21 @@ class PromptCardsGenerator(Generator):
 
 class ShareImagesGenerator(Generator):
     """Draws every share image (the cards' and the articles' title cards) and links each
-    into the output. A generator of its own, after PromptCardsGenerator: the card pages
-    it queued are rendered (incremental_output) while this one waits for the images."""
+    into the output. The images are drawn while the other generators write; when some
+    are drawn, they are waited for and linked into the output last of all
+    (publish_images, at `finalized`), so that the build's other closing work (the
+    sitemap, the search bundle, the page records) runs while the workers still draw,
+    not after them (cold build at N = 1000, A/B: 6.68 s against 6.80 s, 6 pairs)."""
 
     def generate_context(self):
         self.rendering = self.start_images()  # drawn while the other generators write
 
     def generate_output(self, writer):
-        self.write_images()
+        rendering = getattr(self, "rendering", None)
+        if rendering is not None and not rendering.missing:
+            self.write_images()  # every image is cached: nothing to wait for
+        else:
+            publish_last(self)
 
     def start_images(self):
         """Begin rendering the missing images in the background (or take over the
@@ -457,6 +465,34 @@ class ShareImagesGenerator(Generator):
             imagecache.publish(source, os.path.join(self.output_path, url))
         keep = {key for key, _ in self.image_outputs}
         imagecache.prune(cache, keep, self.settings["PROMPT_CARDS_CACHE_DAYS"])
+
+
+# The ShareImagesGenerator whose images publish_images links into the output (one per
+# build; one left by a build that failed before `finalized` is replaced).
+_publishing = None
+
+
+def publish_last(generator):
+    """Have publish_images wait for `generator`'s images at `finalized`. Connected now,
+    while the build writes, it runs after every receiver a plugin connected when it was
+    registered (Pelican calls receivers in the order they were connected)."""
+    global _publishing
+    stale, _publishing = _publishing, generator
+    if stale is not None and stale is not generator and stale.rendering is not None:
+        stale.rendering.stop()  # its build failed before it was finalized
+    signals.finalized.disconnect(publish_images)  # left by that build: connected anew,
+    signals.finalized.connect(publish_images)  # so it is the last one again
+
+
+def publish_images(pelican):
+    """finalized: wait for the images of this build and link them into its output."""
+    global _publishing
+    generator = _publishing
+    if generator is None or str(generator.output_path) != str(pelican.output_path):
+        return
+    _publishing = None
+    signals.finalized.disconnect(publish_images)
+    generator.write_images()
 
 
 def get_generators(pelican):
