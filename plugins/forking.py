@@ -128,16 +128,24 @@ def _apply(function, items):
     return [function(item) for item in items]
 
 
+def _apply_quietly(function, items):
+    """_apply in a child: None if anything logged a warning (see map_in_two)."""
+    flag = only_flag_warnings()
+    results = _apply(function, items)
+    return None if flag.raised else results
+
+
 def map_in_two(function, items, at_least):
     """[function(item) for item in items], the second half computed in a forked child
     when there are `at_least` items and a second process can run. The child's half is
-    computed here again if the child failed, so errors are raised here, in order."""
+    computed here again if the child failed or logged a warning, so errors are raised
+    and warnings logged here, once, in order."""
     items = list(items)
     if len(items) < at_least or not can_fork():
         return _apply(function, items)
     cut = len(items) // 2
     try:
-        child = InChild(_apply, function, items[cut:])
+        child = InChild(_apply_quietly, function, items[cut:])
     except OSError:  # no process to be had now: all of it here
         return _apply(function, items)
     try:

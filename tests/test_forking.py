@@ -1,5 +1,6 @@
 """plugins/forking.py: the helpers every forking part of the build shares."""
 
+import logging
 import os
 import threading
 
@@ -84,3 +85,21 @@ def test_background_work_runs_at_a_lower_priority():
     expected = min(19, now + forking.BACKGROUND_NICENESS)  # 19: the lowest there is
     assert forking.InChild(niceness_after_lowering).result() == expected
     assert os.getpriority(os.PRIO_PROCESS, 0) == now  # this process is left as it was
+
+
+def test_map_in_two_logs_here_what_the_child_warned_once(monkeypatch, caplog):
+    monkeypatch.setattr(forking, "can_fork", lambda: True)  # whatever threads are left
+    parent = os.getpid()
+
+    def warns_on_seven(n):
+        if n == 7:
+            logging.getLogger("pelican.contents").warning("item %s: a link was not found", n)
+        return (n, os.getpid() == parent)
+
+    with caplog.at_level(logging.WARNING):
+        results = forking.map_in_two(warns_on_seven, range(10), at_least=4)
+    assert [n for n, _here in results] == list(range(10))
+    assert all(here for _n, here in results)  # the child's half was done here again
+    assert [r.getMessage() for r in caplog.records] == ["item 7: a link was not found"]
+    quiet = forking.map_in_two(lambda n: os.getpid() == parent, range(10), at_least=4)
+    assert quiet == [True] * 5 + [False] * 5  # no warning: the child's half is kept

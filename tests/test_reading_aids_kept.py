@@ -73,11 +73,11 @@ def test_a_first_build_analyses_half_its_articles_in_a_forked_process(monkeypatc
     children = _forks(monkeypatch)
     articles = _articles(reading_aids.SPLIT_FROM + 1)
     results = reading_aids.analyses(articles)
-    assert children == ["_analyses_quietly"]
+    assert children == ["_apply_quietly"]
     assert [result for _key, result in results] == [analyse(a.html) for a in articles]
     assert [key for key, _ in results] == [KeptAnalyses.key(a.html) for a in articles]
     assert reading_aids.analyses(articles[:10]) == results[:10]  # few: in this process
-    assert children == ["_analyses_quietly"]
+    assert children == ["_apply_quietly"]
 
 
 def test_a_warning_in_the_forked_process_is_logged_once_by_the_build(monkeypatch, caplog):
@@ -87,7 +87,7 @@ def test_a_warning_in_the_forked_process_is_logged_once_by_the_build(monkeypatch
     with caplog.at_level(logging.WARNING):
         results = reading_aids.analyses(articles)
     assert [result for _key, result in results] == [analyse(a.html) for a in articles]
-    assert children == ["_analyses_quietly"]
+    assert children == ["_apply_quietly"]
     warned = [record for record in caplog.records if "missing.md" in record.getMessage()]
     assert len(warned) == 1  # the child's share was analysed again here, and logged
 
@@ -104,4 +104,4 @@ def test_a_rebuild_with_kept_analyses_does_not_fork(tmp_path, monkeypatch):
     again = KeptAnalyses(settings)
     assert not again.empty
     assert reading_aids.analyses(articles, again) == reading_aids.analyses(articles)
-    assert children == ["_analyses_quietly"]  # only the call without kept analyses forked
+    assert children == ["_apply_quietly"]  # only the call without kept analyses forked

@@ -14,8 +14,10 @@ Why not pelican-readtime or pelican-neighbors: each would replace a few lines of
 tested code here with a dependency (and its own settings) for one number or two links.
 """
 
+import functools
 import hashlib
 import logging
+import math
 from pathlib import Path
 
 from pelican import signals
@@ -114,41 +116,22 @@ class KeptAnalyses:
 SPLIT_FROM = 200
 
 
-def _analyses(articles, kept):
-    """(key, (words, headings)) for each article: kept ones looked up (`kept`: a
-    KeptAnalyses or None), the others analysed. `key`: a digest of its HTML."""
-    results = []
-    for article in articles:
-        html = article.content
-        key = KeptAnalyses.key(html)
-        result = kept.get(key) if kept is not None else None
-        results.append((key, result if result is not None else analyse(html)))
-    return results
-
-
-def _analyses_quietly(articles, kept):
-    """_analyses in a forked process, or None if making an article's HTML logged a
-    warning (a link Pelican could not resolve): the parent then does this share itself
-    and logs it once, as the build would without the split."""
-    flag = forking.only_flag_warnings()
-    results = _analyses(articles, kept)
-    return None if flag.raised else results
+def _analysis(article, kept=None):
+    """(key, (words, headings)) of an article: kept (`kept`: a KeptAnalyses or None),
+    or analysed. `key`: a digest of its HTML."""
+    html = article.content
+    key = KeptAnalyses.key(html)
+    result = kept.get(key) if kept is not None else None
+    return key, (result if result is not None else analyse(html))
 
 
 def analyses(articles, kept=None):
-    """_analyses(articles, kept), the second half in a forked process when there are
-    many and none kept (the same results: analysing is pure)."""
-    articles = list(articles)
-    kept_some = kept is not None and not kept.empty
-    if kept_some or len(articles) < SPLIT_FROM or not forking.can_fork():
-        return _analyses(articles, kept)
-    half = len(articles) // 2
-    child = forking.InChild(_analyses_quietly, articles[half:], kept)
-    mine = _analyses(articles[:half], kept)
-    theirs = child.result()
-    if theirs is None:  # the child failed: do its share here (and fail as it would)
-        theirs = _analyses(articles[half:], kept)
-    return mine + theirs
+    """[_analysis(article, kept) for article in articles], the second half in a forked
+    process when there are many and none kept (forking.map_in_two: the same results,
+    analysing is pure; a warning, e.g. a link Pelican could not resolve, makes the build
+    analyse that half itself, so it is logged once)."""
+    at_least = SPLIT_FROM if kept is None or kept.empty else math.inf
+    return forking.map_in_two(functools.partial(_analysis, kept=kept), articles, at_least)
 
 
 def annotate(generator):
