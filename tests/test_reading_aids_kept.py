@@ -14,26 +14,6 @@ HTML = [
 ]
 
 
-def test_kept_analyses_are_analyse_results_and_survive_a_build(tmp_path):
-    settings = {"CACHE_PATH": str(tmp_path)}
-    first = KeptAnalyses(settings)
-    assert [first.analyse(html) for html in HTML] == [analyse(html) for html in HTML]
-    first.save()
-    second = KeptAnalyses(settings)
-    assert len(second.kept.old) == 3  # "" and None are the same HTML
-    assert [second.analyse(html) for html in HTML] == [analyse(html) for html in HTML]
-    changed = HTML[0].replace("Some words", "Some more words")
-    assert second.analyse(changed) == analyse(changed) != analyse(HTML[0])
-    second.save()
-    assert len(KeptAnalyses(settings).kept.old) == 4
-
-
-def test_an_unreadable_cache_is_analysed_again(tmp_path):
-    (tmp_path / "reading_aids.pickle").write_bytes(b"not a pickle")
-    kept = KeptAnalyses({"CACHE_PATH": str(tmp_path)})
-    assert kept.analyse(HTML[1]) == analyse(HTML[1])
-
-
 class _Article:
     """What analyses() reads of an article: its HTML (`content`), which may warn."""
 
@@ -45,6 +25,30 @@ class _Article:
         if self.warning:
             logging.getLogger("pelican.contents").warning(self.warning)
         return self.html
+
+
+def _kept(kept, htmls):
+    return reading_aids.kept_analyses([_Article(html) for html in htmls], kept)
+
+
+def test_kept_analyses_are_analyse_results_and_survive_a_build(tmp_path):
+    settings = {"CACHE_PATH": str(tmp_path)}
+    first = KeptAnalyses(settings)
+    assert _kept(first, HTML) == [analyse(html) for html in HTML]
+    first.save()
+    second = KeptAnalyses(settings)
+    assert len(second.kept.old) == 3  # "" and None are the same HTML
+    assert _kept(second, HTML) == [analyse(html) for html in HTML]
+    changed = HTML[0].replace("Some words", "Some more words")
+    assert _kept(second, [changed]) == [analyse(changed)] != [analyse(HTML[0])]
+    second.save()
+    assert len(KeptAnalyses(settings).kept.old) == 4
+
+
+def test_an_unreadable_cache_is_analysed_again(tmp_path):
+    (tmp_path / "reading_aids.pickle").write_bytes(b"not a pickle")
+    kept = KeptAnalyses({"CACHE_PATH": str(tmp_path)})
+    assert _kept(kept, [HTML[1]]) == [analyse(HTML[1])]
 
 
 def _articles(count):
@@ -97,8 +101,7 @@ def test_a_rebuild_with_kept_analyses_does_not_fork(tmp_path, monkeypatch):
     settings = {"CACHE_PATH": str(tmp_path)}
     first = KeptAnalyses(settings)
     assert first.empty
-    for key, result in reading_aids.analyses(articles, first):
-        first.put(key, result)
+    reading_aids.kept_analyses(articles, first)
     first.save()
     children = _forks(monkeypatch)  # from here on
     again = KeptAnalyses(settings)

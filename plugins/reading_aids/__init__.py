@@ -96,14 +96,6 @@ class KeptAnalyses:
     def put(self, key, result):
         self.kept.put(key, None, result)
 
-    def analyse(self, html):
-        key = self.key(html)
-        result = self.get(key)
-        if result is None:
-            result = analyse(html)
-        self.put(key, result)
-        return result
-
     def save(self):
         self.kept.save()
 
@@ -134,16 +126,24 @@ def analyses(articles, kept=None):
     return forking.map_in_two(functools.partial(_analysis, kept=kept), articles, at_least)
 
 
+def kept_analyses(articles, kept=None):
+    """The (words, headings) of each article (analyses), each also kept for the next
+    build when `kept` (a KeptAnalyses) is given."""
+    results = analyses(articles, kept)
+    if kept is not None:
+        for key, result in results:
+            kept.put(key, result)
+    return [result for _key, result in results]
+
+
 def annotate(generator):
     aids, _errors = read_settings(generator.settings)
     published = list(generator.articles)
     everything = published + list(generator.drafts) + list(generator.hidden_articles)
     related = RelatedIndex(published)
     kept = KeptAnalyses(generator.settings) if generator.settings.get("CACHE_CONTENT") else None
-    results = analyses(everything, kept)
-    for article, (key, (words, headings)) in zip(everything, results, strict=True):
-        if kept is not None:
-            kept.put(key, (words, headings))
+    results = kept_analyses(everything, kept)
+    for article, (words, headings) in zip(everything, results, strict=True):
         article.word_count = words
         article.reading_time = reading_minutes(words, aids["words_per_minute"])
         article.toc = table_of_contents(
