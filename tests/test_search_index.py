@@ -3,6 +3,7 @@ Pagefind CLI builds from the written pages, and failures say what to do."""
 
 import shutil
 import subprocess
+import sys
 
 import pytest
 from PIL import Image
@@ -13,6 +14,7 @@ from plugins.search_index import (
     Document,
     PagefindRun,
     SearchIndex,
+    SearchIndexError,
     kept_paths,
     marks_search_body,
     page_url,
@@ -93,6 +95,20 @@ def test_a_failing_pagefind_fails_the_build_with_the_way_out(tmp_path):
     assert result.returncode == 1
     assert "Pagefind could not index the articles" in result.stderr
     assert "Set SEARCH_INDEX_ENABLED = False to build without search." in result.stderr
+
+
+def test_the_pagefind_binary_is_the_pinned_one_unless_configured(monkeypatch, tmp_path):
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH", raising=False)
+    pinned = plugins.search_index.pagefind_executable()
+    assert pinned.is_file()
+    assert pinned.parent.name == "pagefind_bin"
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "pagefind"))
+    assert plugins.search_index.pagefind_executable() == tmp_path / "pagefind"
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH")
+    monkeypatch.setitem(sys.modules, "pagefind_bin", None)  # not installed
+    assert plugins.search_index.pagefind_executable() is None
+    with pytest.raises(SearchIndexError, match=r"not installed \(pip: pagefind\[bin\]\)"):
+        PagefindRun(tmp_path / "bundle").finish()
 
 
 @pytest.mark.parametrize(
