@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import pickle
+import select
 import signal
 import sys
 import threading
@@ -113,6 +114,12 @@ class InChild:
             return None
         finally:
             self.close()
+
+    def finished(self, timeout=0):
+        """Whether the child has answered (or ended), waiting at most `timeout` seconds."""
+        if self.pid is None:
+            return True
+        return bool(select.select([self._pipe], [], [], timeout)[0])
 
     def close(self):
         if self.pid is None:

@@ -3,6 +3,7 @@
 import logging
 import os
 import threading
+import time
 
 import pytest
 
@@ -103,3 +104,11 @@ def test_map_in_two_logs_here_what_the_child_warned_once(monkeypatch, caplog):
     assert [r.getMessage() for r in caplog.records] == ["item 7: a link was not found"]
     quiet = forking.map_in_two(lambda n: os.getpid() == parent, range(10), at_least=4)
     assert quiet == [True] * 5 + [False] * 5  # no warning: the child's half is kept
+
+
+def test_finished_says_whether_the_child_has_answered():
+    child = forking.InChild(time.sleep, 0.3)
+    assert child.finished() is False
+    assert child.finished(timeout=10) is True
+    assert child.result() is None  # time.sleep returns None
+    assert child.finished() is True  # closed: nothing left to wait for

@@ -426,11 +426,11 @@ def test_a_worker_that_fails_fails_the_build_with_its_error(tmp_path, monkeypatc
         raise OSError(f"no space left for {len(specs)} image(s)")
 
     monkeypatch.setattr(imagecache, "_render_chunk", broken)
-    specs = [render.CardSpec(text=f"Card {n}?") for n in range(8)]
+    specs = [render.CardSpec(text=f"Card {n}?") for n in range(16)]
     rendering = imagecache.start_rendering(specs, tmp_path, workers=2)
     with pytest.raises(imagecache.ImageRenderingError) as failure:
         rendering.wait()
-    assert "OSError: no space left for 4 image(s)" in str(failure.value)
+    assert f"OSError: no space left for {imagecache.BATCH} image(s)" in str(failure.value)
     assert rendering.workers == []
 
 
@@ -504,12 +504,33 @@ def test_missing_specs_lists_each_uncached_image_once(tmp_path):
     assert missing == {new.key(): new}
 
 
-@pytest.mark.parametrize(("count", "workers"), [(0, 2), (5, 2), (81, 2), (1000, 3)])
-def test_shares_deal_every_item_once_and_evenly(count, workers):
-    parts = imagecache.shares(list(range(count)), workers)
-    assert len(parts) == workers
-    assert sorted(item for part in parts for item in part) == list(range(count))
-    assert max(map(len, parts)) - min(map(len, parts)) <= 1
+@pytest.mark.parametrize(("count", "size"), [(0, 8), (5, 8), (81, 8), (4000, 8), (10**6, 977)])
+def test_batches_hand_out_every_batch_once_then_end(count, size):
+    assert imagecache.batch_size(count) == size
+    claims = imagecache.batches(count, size)
+    try:
+        readers = [[], []]  # two workers taking turns
+        while claim := os.read(claims, 4):
+            readers[len(readers[0]) > len(readers[1])].append(int.from_bytes(claim, "big"))
+        assert sorted(readers[0] + readers[1]) == list(range(0, count, size))
+    finally:
+        os.close(claims)
+
+
+def test_drawn_reports_each_image_once_while_the_workers_draw(tmp_path, fork_allowed):
+    specs = [render.CardSpec(text=f"Card {n}?") for n in range(40)]
+    imagecache.cached_path(tmp_path, specs[0]).write_bytes(b"cached")
+    rendering = imagecache.start_rendering(specs, tmp_path, workers=2)
+    assert len(rendering.workers) == 2
+    reported, drawing = [], True
+    while drawing:
+        drawn, drawing = rendering.drawn(timeout=0.01)
+        for key in drawn:  # each has its file, whole
+            assert imagecache.cached_path(tmp_path, rendering.missing[key]).stat().st_size > 100
+        reported += drawn
+    assert sorted(reported) == sorted(spec.key() for spec in specs[1:])
+    assert rendering.wait() == set(reported)
+    assert rendering.drawn(timeout=0.01) == ([], False)
 
 
 def test_prune_keeps_used_and_recent_images(tmp_path):

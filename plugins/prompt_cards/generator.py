@@ -455,14 +455,29 @@ class ShareImagesGenerator(Generator):
         return imagecache.start_rendering(specs, cache, self.settings["PROMPT_CARDS_WORKERS"])
 
     def write_images(self):
-        """Wait for the rendering, then link each image into the output if it changed."""
+        """Link each image into the output if it changed: the cached ones at once, the
+        others as the workers draw them (the build's process is otherwise idle while it
+        waits for them, and the last links no longer follow the last drawing)."""
         rendering = getattr(self, "rendering", None) or self.start_images()
         self.rendering = None
-        rendering.wait()
         cache = Path(self.settings["PROMPT_CARDS_CACHE_PATH"])
+        unlinked = {}  # key -> the URLs its image goes to
         for key, url in self.image_outputs:
-            source = os.path.join(cache, f"{key}.png")
-            imagecache.publish(source, os.path.join(self.output_path, url))
+            unlinked.setdefault(key, []).append(url)
+
+        def link(keys):
+            for key in keys:
+                source = os.path.join(cache, f"{key}.png")
+                for url in unlinked.pop(key, ()):
+                    imagecache.publish(source, os.path.join(self.output_path, url))
+
+        link([key for key in unlinked if key not in rendering.missing])
+        drawing = True
+        while drawing:
+            drawn, drawing = rendering.drawn(timeout=0.02)
+            link(drawn)
+        rendering.wait()
+        link(list(unlinked))
         keep = {key for key, _ in self.image_outputs}
         imagecache.prune(cache, keep, self.settings["PROMPT_CARDS_CACHE_DAYS"])
 

@@ -101,10 +101,34 @@ def missing_specs(specs, cache_dir):
     return missing
 
 
-def shares(items, workers):
-    """`items` dealt out to `workers` in turn: each gets every workers-th item, so cards of
-    every length are spread evenly and the workers finish together."""
-    return [items[index::workers] for index in range(workers)]
+# The workers take the images in batches, each the next batch no worker has taken, so
+# they finish within a batch of each other (dealt out in turn beforehand, one finished
+# 0.06-0.3 s before the other at N = 1000, leaving a core idle). A batch number is 4 bytes
+# in a pipe; the batches are never more than one page of it (4 KB), which every pipe holds.
+BATCH = 8
+_BATCH_BYTES = 4
+_MOST_BATCHES = 4096 // _BATCH_BYTES
+
+
+def batch_size(count):
+    """Images per batch: BATCH, or more when `count` images would need too many batches."""
+    return max(BATCH, -(-count // _MOST_BATCHES))
+
+
+def batches(count, size):
+    """A pipe's read end from which workers read the start of each batch of `size` of
+    `count` images, in order, then the end of the pipe. (A 4-byte read from a pipe is
+    whole: no two workers get the same batch.)"""
+    read_end, write_end = os.pipe()
+    try:
+        starts = b"".join(s.to_bytes(_BATCH_BYTES, "big") for s in range(0, count, size))
+        os.write(write_end, starts)  # at most 4 KB: written whole, no reader needed yet
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)
+    return read_end
 
 
 # Renderings started and not yet waited for: a build that failed in between.
@@ -128,10 +152,19 @@ class Rendering:
         self.count = worker_count(workers, len(missing))
         self.workers = []  # InChild, each handing back "" or its failure
         self.done = False
+        self._specs = list(missing.values())  # in the order the workers take them
+        self._seen = 0  # how many of them drawn() has reported
         if self.count > 1:
             stop_abandoned()
-            for share in shares(list(missing.values()), self.count):
-                self.workers.append(InChild(_render_share, share, cache_dir))
+            size = batch_size(len(self._specs))
+            claims = batches(len(self._specs), size)
+            try:
+                for _ in range(self.count):
+                    self.workers.append(
+                        InChild(_render_batches, self._specs, cache_dir, claims, size)
+                    )
+            finally:
+                os.close(claims)  # the workers have it
             _ABANDONED.add(self)
 
     def covers(self, specs):
@@ -144,6 +177,26 @@ class Rendering:
         for worker in self.workers:
             worker.close()
         self.workers = []
+
+    def drawn(self, timeout):
+        """(keys of the images the workers drew since the last call, whether any is still
+        drawing), after waiting up to `timeout` seconds for a worker to finish.
+
+        So the build can link images into the output while the last ones are drawn.
+        The workers take the images in order, and an image's file appears whole (a
+        rename): reported are those up to the first with no file yet.
+        """
+        if not self.workers:
+            return [], False
+        drawing = not all(worker.finished() for worker in self.workers)
+        if drawing and timeout:
+            drawing = not all(worker.finished(timeout) for worker in self.workers)
+        start = end = self._seen
+        specs = self._specs
+        while end < len(specs) and os.path.exists(cached_path(self.cache_dir, specs[end])):
+            end += 1
+        self._seen = end
+        return [spec.key() for spec in specs[start:end]], drawing
 
     def wait(self):
         if self.workers:
@@ -171,12 +224,15 @@ class Rendering:
         return set(self.missing)
 
 
-def _render_share(specs, cache_dir):
-    """A worker's job: render `specs` into `cache_dir`; "" when done, else the error."""
+def _render_batches(specs, cache_dir, claims, size):
+    """A worker's job: render the batches of `specs` it reads from the pipe `claims`
+    into `cache_dir`, until no batch is left; "" when done, else the error."""
     keep_freed_memory()
     lower_priority()  # the build waits for the images only once its pages are written
     try:
-        _render_chunk(specs, cache_dir)
+        while claim := os.read(claims, _BATCH_BYTES):
+            start = int.from_bytes(claim, "big")
+            _render_chunk(specs[start : start + size], cache_dir)
     except Exception:  # noqa: BLE001 - everything is reported to the build
         return traceback.format_exc()
     return ""
