@@ -188,9 +188,7 @@ class Rendering:
         """
         if not self.workers:
             return [], False
-        drawing = not all(worker.finished() for worker in self.workers)
-        if drawing and timeout:
-            drawing = not all(worker.finished(timeout) for worker in self.workers)
+        drawing = not all(worker.finished(timeout) for worker in self.workers)
         start = end = self._seen
         specs = self._specs
         while end < len(specs) and os.path.exists(cached_path(self.cache_dir, specs[end])):
@@ -213,7 +211,7 @@ class Rendering:
                     "prompt_cards: rendering the share images failed:\n" + "\n".join(failures)
                 )
         elif not self.done:
-            _render_chunk(list(self.missing.values()), self.cache_dir)
+            _render_chunk(self._specs, self.cache_dir)
         self.done = True
         if self.missing:
             logger.info(

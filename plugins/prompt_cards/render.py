@@ -333,10 +333,10 @@ def dots_tile(palette, filled, total, radius=11, gap=34):
     return Tile(image, mask, -(width - 1), -radius)
 
 
-def paste_tiles(image, placed, shift=(0, 0)):
+def paste_tiles(image, placed):
     """Paste (tile, x, y) placements, each through its mask."""
     for tile, x, y in placed:
-        image.paste(tile.image, (x + shift[0], y + shift[1]), tile.mask)
+        image.paste(tile.image, (x, y), tile.mask)
 
 
 def with_masks(placed, plain):
