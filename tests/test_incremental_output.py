@@ -271,6 +271,21 @@ def test_a_function_is_fingerprinted_with_what_it_closes_over():
     assert encoder.encode(make("a")) != encoder.encode(make("b"))
 
 
+def test_values_met_once_encode_alike_without_being_remembered():
+    """An article's own attributes are encoded once (Encoder.own): the containers in
+    them are looked up among those remembered, not remembered themselves."""
+    shared = ["remembered from the context"]
+    attributes = {"tags": ["a", "b"], "shared": shared, "dates": ({"y": 2026}, (1, 2))}
+    expected = Encoder().encode_with_refs(attributes, remember=False)
+    encoder = Encoder()
+    encoder.encode(shared)
+    remembered = dict(encoder._memo)
+    assert encoder.encode_with_refs(attributes, remember=False, keep_nested=False) == expected
+    assert encoder._memo == remembered
+    encoder.encode_with_refs(attributes, remember=False)
+    assert len(encoder._memo) == len(remembered) + 4  # the two lists, the dict, the tuple
+
+
 def test_a_value_containing_itself_cannot_be_fingerprinted():
     loop = []
     loop.append(loop)

@@ -105,6 +105,7 @@ class Encoder:
         self._refs = []
         self._outside_memo = {}  # id(parts) -> (parts, known, ids in them not in known)
         self._open = set()  # ids of the values being encoded (a cycle would never end)
+        self._keeping = True  # whether containers met now are remembered (see own())
 
     def contents(self):
         """Every content object met so far."""
@@ -112,15 +113,18 @@ class Encoder:
 
     # -- values --
 
-    def encode_with_refs(self, value, remember=True, known=None):
+    def encode_with_refs(self, value, remember=True, known=None, keep_nested=True):
         """(encoding, {id: content object} for every content object inside `value`, but
-        those whose id is in `known`)."""
+        those whose id is in `known`). `keep_nested=False`: the containers inside are
+        looked up among those remembered, but not remembered themselves."""
         outer, self._refs = self._refs, []
+        keeping, self._keeping = self._keeping, keep_nested and self._keeping
         try:
             encoding = self.encode(value, remember)
             parts = tuple(self._refs)
         finally:
             self._refs = outer
+            self._keeping = keeping
         ids = self._every_id(parts) if known is None else self._outside(parts, known)
         return encoding, {key: self._objects[key] for key in ids}
 
@@ -187,7 +191,7 @@ class Encoder:
             outer.append(inner)
         if len(encoding) > LONG:  # nested containers then cost their digest, not a copy
             encoding = f"#{digest(encoding)}"
-        if remember and not isinstance(value, SCALARS):
+        if remember and self._keeping and not isinstance(value, SCALARS):
             self._memo[id(value)] = (value, encoding, inner)
         return encoding
 
@@ -274,7 +278,9 @@ class Encoder:
                 attributes[f"@{name}"] = getattr(obj, name, None)
             except Exception as error:  # whatever it is, the page is rendered
                 raise Unfingerprintable(f"{content_ref(obj)}.{name}: {error!r}") from error
-        encoding, refers_to = self.encode_with_refs(attributes, remember=False)
+        # An object's own attributes (its dates, tag list, metadata, ...) are met once:
+        # remembering them would keep ~25 containers per article for the whole build.
+        encoding, refers_to = self.encode_with_refs(attributes, remember=False, keep_nested=False)
         fingerprint = digest(f"{type(obj).__qualname__}({encoding})")
         self._own[id(obj)] = (obj, fingerprint, refers_to)
         return fingerprint, refers_to
