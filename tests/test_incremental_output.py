@@ -15,7 +15,15 @@ import pytest
 from bench.corpus import write_corpus
 from plugins.incremental_output import remove_stale, settings_errors
 from plugins.incremental_output.fingerprint import Encoder, Unfingerprintable, unrendered_fields
-from plugins.incremental_output.writer import IncrementalWriter, PageContext, context_values
+from plugins.incremental_output.writer import (
+    NO_BODIES,
+    IncrementalWriter,
+    PageContext,
+    PageRecord,
+    context_values,
+    load_state,
+    save_state,
+)
 from tests.sitebuild import ROOT, run_build
 
 NO_SEARCH = ("--set", "SEARCH_INDEX_ENABLED=false")
@@ -222,8 +230,11 @@ def test_stale_pages_are_removed_only_when_untouched(tmp_path):
     gone.write_text("old")
     kept = tmp_path / "kept.html"
     kept.write_text("edited by hand since")
-    stamp = [gone.stat().st_size, gone.stat().st_mtime_ns]
-    previous = {"gone/deep/index.html": {"file": stamp}, "kept.html": {"file": [0, 0]}}
+    stamp = (gone.stat().st_size, gone.stat().st_mtime_ns)
+    previous = {
+        "gone/deep/index.html": PageRecord("", stamp, (), NO_BODIES),
+        "kept.html": PageRecord("", (0, 0), (), NO_BODIES),
+    }
     removed = remove_stale(str(tmp_path), previous, {}, set())
     assert removed == ["gone/deep/index.html"]
     assert not (tmp_path / "gone").exists()
@@ -327,3 +338,15 @@ def test_a_page_context_is_the_one_pelicans_writer_makes():
     full = PageContext(context.copy(), own).full()
     assert full == pelicans
     assert list(full) == list(pelicans)  # the same order, as templates iterate it
+
+
+def test_the_record_reads_back_as_written_and_a_malformed_one_as_none(tmp_path):
+    state = tmp_path / "incremental_output.json"
+    pages = {
+        "a/index.html": PageRecord("f1", (12, 34), ("content/a.md",), "b1"),
+        "tags/index.html": PageRecord("f2", (5, 6), (), NO_BODIES),
+    }
+    save_state(state, {"/site/output": pages})
+    assert load_state(state) == {"/site/output": pages}
+    state.write_text(json.dumps({"version": 2, "pages": {"/site/output": {"a": [1, 2]}}}))
+    assert load_state(state) == {}

@@ -157,7 +157,7 @@ def remove_stale(output_path, previous, current, written):
     removed = []
     for name, record in previous.items():
         path = os.path.join(output_path, name)
-        if name in current or path in written or file_stamp(path) != record["file"]:
+        if name in current or path in written or file_stamp(path) != record.file:
             continue
         os.remove(path)
         removed.append(name)

@@ -125,7 +125,8 @@ class Encoder:
         finally:
             self._refs = outer
             self._keeping = keeping
-        ids = self._every_id(parts) if known is None else self._outside(parts, known)
+        # `parts` is this value's alone: only the remembered parts inside it are kept.
+        ids = self._every_id(parts) if known is None else self._outside(parts, known, False)
         return encoding, {key: self._objects[key] for key in ids}
 
     @staticmethod
@@ -143,9 +144,10 @@ class Encoder:
                     pending.append(part)
         return found
 
-    def _outside(self, node, known):
-        """The ids in `node` (parts) not in `known`, worked out once per remembered node."""
-        remembered = self._outside_memo.get(id(node))
+    def _outside(self, node, known, keep=True):
+        """The ids in `node` (parts) not in `known`, worked out once per remembered node
+        (`keep=False`: a node met once)."""
+        remembered = self._outside_memo.get(id(node)) if keep else None
         if remembered is not None and remembered[0] is node and remembered[1] is known:
             return remembered[2]
         ids = set()
@@ -156,7 +158,8 @@ class Encoder:
             else:
                 ids.update(self._outside(part, known))
         ids = tuple(ids)
-        self._outside_memo[id(node)] = (node, known, ids)
+        if keep:
+            self._outside_memo[id(node)] = (node, known, ids)
         return ids
 
     def encode(self, value, remember=True):

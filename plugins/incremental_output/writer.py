@@ -38,7 +38,21 @@ from .split import InBackground, run_split
 
 logger = logging.getLogger(__name__)
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+
+
+class PageRecord(NamedTuple):
+    """What a build recorded of one page it wrote. A tuple, not a dict: a build of
+    4,000 articles holds ~18,000 of them (and its page renderers send theirs back)."""
+
+    fingerprint: str
+    file: tuple | None  # file_stamp() of the output file as written
+    sources: tuple  # source paths of the content objects whose body the page showed
+    bodies: str | None  # digest of those bodies
+
+
+# The bodies digest of a page that shows none (most of them): one string, not one each.
+NO_BODIES = digest("")
 
 # The content objects whose body the page being rendered has read (None: not rendering).
 _body_reads = None
@@ -68,8 +82,19 @@ def load_state(path):
         return {}
     if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
         return {}
-    pages = state.get("pages")
-    return pages if isinstance(pages, dict) else {}
+    sites = state.get("pages")
+    try:
+        return {
+            output: {name: _record(value) for name, value in pages.items()}
+            for output, pages in sites.items()
+        }
+    except (AttributeError, TypeError, ValueError):  # not what save_state writes
+        return {}
+
+
+def _record(value):
+    fingerprint, file, sources, bodies = value
+    return PageRecord(fingerprint, None if file is None else tuple(file), tuple(sources), bodies)
 
 
 def save_state(path, pages):
@@ -85,7 +110,7 @@ def file_stamp(path):
         stat = os.stat(path)
     except OSError:
         return None
-    return [stat.st_size, stat.st_mtime_ns]
+    return (stat.st_size, stat.st_mtime_ns)
 
 
 # Pelican's bookkeeping maps, filled in whatever order files were read; no template
@@ -253,10 +278,10 @@ class IncrementalWriter:
         return (
             fingerprint is not None
             and record is not None
-            and record["fingerprint"] == fingerprint
-            and record["file"] == file_stamp(path)  # None when the file is missing
-            and record["bodies"] is not None
-            and record["bodies"] == self._bodies(record["sources"])
+            and record.fingerprint == fingerprint
+            and record.file == file_stamp(path)  # None when the file is missing
+            and record.bodies is not None
+            and record.bodies == self._bodies(record.sources)
         )
 
     # -- writing --
@@ -349,16 +374,11 @@ class IncrementalWriter:
         logger.info('Writing "%s"', path)
         self.rendered += 1
         if fingerprint is not None:
-            sources = sorted({obj.source_path for obj in reads.values() if obj.source_path})
+            sources = tuple(sorted({obj.source_path for obj in reads.values() if obj.source_path}))
             bodies = self._bodies(sources)
             # Recorded only when every body read can be found again by its path.
             if len(sources) == len(reads) and bodies is not None:
-                self.pages[name] = {
-                    "fingerprint": fingerprint,
-                    "file": file_stamp(path),
-                    "sources": sources,
-                    "bodies": bodies,
-                }
+                self.pages[name] = PageRecord(fingerprint, file_stamp(path), sources, bodies)
 
     def flush(self):
         """Render the queued pages, and wait for any rendered in the background: every
@@ -428,7 +448,7 @@ class IncrementalWriter:
         return sum(
             1
             for _template, _context, name, _variables, path, _site in jobs
-            if name not in previous or previous[name]["file"] != file_stamp(path)
+            if name not in previous or previous[name].file != file_stamp(path)
         )
 
     def _child_state(self):
@@ -445,6 +465,8 @@ class IncrementalWriter:
 
     def _bodies(self, sources):
         """The body digests of the content objects at `sources` (None if one is gone)."""
+        if not sources:
+            return NO_BODIES
         by_path = self._by_source_path()
         found = [by_path.get(source) for source in sources]
         if any(obj is None for obj in found):
