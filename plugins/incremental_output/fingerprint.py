@@ -105,7 +105,9 @@ class Encoder:
         self._refs = []
         self._outside_memo = {}  # id(parts) -> (parts, known, ids in them not in known)
         self._open = set()  # ids of the values being encoded (a cycle would never end)
-        self._keeping = True  # whether containers met now are remembered (see own())
+        # Where the containers met now are remembered: None, in _memo for the build; a
+        # dict, only until the encode_with_refs(keep_nested=False) running now returns.
+        self._scratch = None
 
     def contents(self):
         """Every content object met so far."""
@@ -116,15 +118,17 @@ class Encoder:
     def encode_with_refs(self, value, remember=True, known=None, keep_nested=True):
         """(encoding, {id: content object} for every content object inside `value`, but
         those whose id is in `known`). `keep_nested=False`: the containers inside are
-        looked up among those remembered, but not remembered themselves."""
+        looked up among those remembered, and remembered only while `value` is encoded."""
         outer, self._refs = self._refs, []
-        keeping, self._keeping = self._keeping, keep_nested and self._keeping
+        scratch = self._scratch
+        if not keep_nested and scratch is None:
+            self._scratch = {}
         try:
             encoding = self.encode(value, remember)
             parts = tuple(self._refs)
         finally:
             self._refs = outer
-            self._keeping = keeping
+            self._scratch = scratch
         # `parts` is this value's alone: only the remembered parts inside it are kept.
         ids = self._every_id(parts) if known is None else self._outside(parts, known, False)
         return encoding, {key: self._objects[key] for key in ids}
@@ -176,6 +180,8 @@ class Encoder:
                 self._ref_memo[key] = content_ref(value)
             return self._ref_memo[key]
         remembered = self._memo.get(id(value))
+        if remembered is None and self._scratch is not None:
+            remembered = self._scratch.get(id(value))
         if remembered is not None and remembered[0] is value:
             if remembered[2]:
                 self._refs.append(remembered[2])
@@ -194,8 +200,9 @@ class Encoder:
             outer.append(inner)
         if len(encoding) > LONG:  # nested containers then cost their digest, not a copy
             encoding = f"#{digest(encoding)}"
-        if remember and self._keeping and not isinstance(value, SCALARS):
-            self._memo[id(value)] = (value, encoding, inner)
+        if remember and not isinstance(value, SCALARS):
+            memo = self._memo if self._scratch is None else self._scratch
+            memo[id(value)] = (value, encoding, inner)
         return encoding
 
     def _item(self, value):
