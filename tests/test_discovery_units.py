@@ -7,6 +7,7 @@ import pytest
 
 from plugins.reading_aids import read_settings as reading_settings
 from plugins.reading_aids.aids import (
+    TocEntry,
     analyse,
     neighbours,
     reading_minutes,
@@ -77,17 +78,14 @@ HEADINGS = [(2, "a", "A"), (3, "a1", "A one"), (2, "b", "B"), (3, "b1", "B one")
 )
 def test_table_of_contents_only_for_long_articles(headings, words, expected_top_level):
     toc = table_of_contents(headings, words, min_headings=3, min_words=600)
-    assert [entry["id"] for entry in toc] == expected_top_level
+    assert [entry.id for entry in toc] == expected_top_level
 
 
 def test_table_of_contents_nests_h3_under_the_h2_before_it():
     toc = table_of_contents(HEADINGS, 1000, min_headings=3, min_words=600)
-    assert toc[0] == {
-        "id": "a",
-        "text": "A",
-        "children": [{"id": "a1", "text": "A one", "children": []}],
-    }
-    assert toc[2]["children"] == []
+    assert toc[0] == TocEntry("a", "A", (TocEntry("a1", "A one"),))
+    assert toc[0].children[0].children == ()
+    assert toc[2].children == ()
 
 
 def test_neighbours_are_ordered_by_date():

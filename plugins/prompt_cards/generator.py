@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import logging
 import os
+import sys
 import zoneinfo
 from dataclasses import replace
 from importlib.metadata import version
@@ -243,10 +244,11 @@ def build_date(settings):
 
 
 def prompt_spec(card, settings, palette):
+    # Interned: a handful of distinct lines, each shared by thousands of cards' specs.
     return CardSpec(
         text=card.text,
-        eyebrow=f"{card.level_label} · {card.theme}",
-        footer=f"{settings['SITENAME']} · Prompt cards",
+        eyebrow=sys.intern(f"{card.level_label} · {card.theme}"),
+        footer=sys.intern(f"{settings['SITENAME']} · Prompt cards"),
         intensity=deck.level_intensity(card.level, settings["PROMPT_CARDS_LEVELS"]),
         style="prompt",
         palette=palette,

@@ -42,7 +42,7 @@ class ParseOptions:
     slug_max_length: int = 40
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a site of 4,000 articles holds 12,000 cards
 class Card:
     """One prompt. `url`, `image` and the article fields are filled in by the plugin."""
 

@@ -6,6 +6,7 @@ from collections import Counter
 from html import unescape
 from html.parser import HTMLParser
 from itertools import chain
+from typing import NamedTuple
 
 WORD = re.compile(r"\w+(?:['’.-]\w+)*")
 HEADING_TAGS = {"h2": 2, "h3": 3}
@@ -128,23 +129,30 @@ def reading_minutes(words, words_per_minute):
     return max(1, math.ceil(words / words_per_minute))
 
 
-def table_of_contents(headings, words, min_headings, min_words):
-    """Nested TOC entries for a long article, or [] when it is too short to need one.
+class TocEntry(NamedTuple):
+    """A heading in a table of contents; an h2's entry holds the h3 entries under it.
+    A tuple, not a dict: a site of 4,000 articles holds about 12,000 of them."""
 
-    Each entry is {"id", "text", "children"}; an h3 nests under the h2 before it.
-    Headings without an id (the toc extension gives every heading one) are skipped.
+    id: str
+    text: str
+    children: tuple = ()
+
+
+def table_of_contents(headings, words, min_headings, min_words):
+    """Nested TOC entries (TocEntry) for a long article, or [] when it is too short to
+    need one. An h3 nests under the h2 before it. Headings without an id (the toc
+    extension gives every heading one) are skipped.
     """
     usable = [(level, anchor, text) for level, anchor, text in headings if anchor and text]
     if len(usable) < min_headings or words < min_words:
         return []
-    entries = []
+    entries = []  # (id, text, children so far)
     for level, anchor, text in usable:
-        entry = {"id": anchor, "text": text, "children": []}
         if level == 3 and entries:
-            entries[-1]["children"].append(entry)
+            entries[-1][2].append(TocEntry(anchor, text))
         else:
-            entries.append(entry)
-    return entries
+            entries.append((anchor, text, []))
+    return [TocEntry(anchor, text, tuple(children)) for anchor, text, children in entries]
 
 
 def neighbours(articles):
