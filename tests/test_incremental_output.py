@@ -284,7 +284,7 @@ def test_a_function_is_fingerprinted_with_what_it_closes_over():
 
 def test_values_met_once_encode_alike_without_being_remembered():
     """An article's own attributes are encoded once (Encoder.own): the containers in
-    them are looked up among those remembered, not remembered themselves."""
+    them are looked up among those remembered, and not kept once they are encoded."""
     shared = ["remembered from the context"]
     attributes = {"tags": ["a", "b"], "shared": shared, "dates": ({"y": 2026}, (1, 2))}
     expected = Encoder().encode_with_refs(attributes, remember=False)

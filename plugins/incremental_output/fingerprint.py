@@ -130,7 +130,7 @@ class Encoder:
             self._refs = outer
             self._scratch = scratch
         # `parts` is this value's alone: only the remembered parts inside it are kept.
-        ids = self._every_id(parts) if known is None else self._outside(parts, known, False)
+        ids = self._every_id(parts) if known is None else self._outside(parts, known, keep=False)
         return encoding, {key: self._objects[key] for key in ids}
 
     @staticmethod
