@@ -22,6 +22,7 @@ from plugins.incremental_output.writer import (
     PageRecord,
     context_values,
     load_state,
+    rendered_pieces,
     save_state,
 )
 from tests.sitebuild import ROOT, run_build
@@ -350,3 +351,18 @@ def test_the_record_reads_back_as_written_and_a_malformed_one_as_none(tmp_path):
     assert load_state(state) == {"/site/output": pages}
     state.write_text(json.dumps({"version": 2, "pages": {"/site/output": {"a": [1, 2]}}}))
     assert load_state(state) == {}
+
+
+def test_a_page_is_rendered_in_few_pieces_that_join_to_what_render_gives():
+    """A long page (the deck of every prompt card) is kept as a few joined pieces, not
+    as the many short strings Jinja makes; written one after another they are the page."""
+    from jinja2 import Environment
+
+    template = Environment(autoescape=True).from_string(
+        "<ul>{% for n in items %}<li>{{ n }} &amp; {{ n * 2 }}</li>{% endfor %}</ul>"
+    )
+    context = {"items": list(range(1000))}
+    pieces = rendered_pieces(template, context, batch=100)
+    assert "".join(pieces) == template.render(context)
+    assert 10 <= len(pieces) <= 60  # ~5,000 chunks, 100 at a time
+    assert rendered_pieces(template, {"items": []}, batch=100) == ["<ul></ul>"]

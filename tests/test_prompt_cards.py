@@ -526,7 +526,7 @@ def test_drawn_reports_each_image_once_while_the_workers_draw(tmp_path, fork_all
     while drawing:
         drawn, drawing = rendering.drawn(timeout=0.01)
         for key in drawn:  # each has its file, whole
-            assert imagecache.cached_path(tmp_path, rendering.missing[key]).stat().st_size > 100
+            assert os.stat(imagecache.cached_file(tmp_path, key)).st_size > 100
         reported += drawn
     assert sorted(reported) == sorted(spec.key() for spec in specs[1:])
     assert rendering.wait() == set(reported)
@@ -714,6 +714,24 @@ def test_card_addresses_cannot_take_the_decks_own_pages(url, clash):
     from plugins.prompt_cards.generator import card_url_problem, other_urls
 
     assert (card_url_problem(url, other_urls(SETTINGS)) is not None) == clash
+
+
+def test_a_rendering_drawn_by_workers_keeps_only_the_keys(tmp_path, fork_allowed):
+    """The pages are rendered in processes forked from the build's: the specs the
+    workers draw (each with a copy of its own) are not kept here meanwhile."""
+    import gc
+    import weakref
+
+    specs = [render.CardSpec(text=f"Card {n}?") for n in range(8)]
+    keys = [spec.key() for spec in specs]
+    rendering = imagecache.start_rendering(specs, tmp_path, workers=2)
+    assert len(rendering.workers) == 2
+    alive = [weakref.ref(spec) for spec in specs]
+    del specs
+    gc.collect()
+    assert [ref() for ref in alive] == [None] * 8
+    assert rendering.wait() == set(keys)
+    assert all(os.path.isfile(imagecache.cached_file(tmp_path, key)) for key in keys)
 
 
 def test_a_rendering_covers_the_images_it_draws_and_those_already_cached(tmp_path):

@@ -36,7 +36,12 @@ PARALLEL_THRESHOLD = 4
 
 
 def cached_path(cache_dir, spec):
-    return Path(cache_dir) / f"{spec.key()}.png"
+    return Path(cached_file(cache_dir, spec.key()))
+
+
+def cached_file(cache_dir, key):
+    """The cached image with this key (CardSpec.key())."""
+    return os.path.join(cache_dir, f"{key}.png")
 
 
 def _render_to(spec, target):
@@ -148,12 +153,17 @@ class Rendering:
     """
 
     def __init__(self, missing, cache_dir, workers):
-        self.missing, self.cache_dir = missing, cache_dir
+        self.cache_dir = cache_dir
+        self.missing = set(missing)  # the keys of the images being drawn
         self.count = worker_count(workers, len(missing))
         self.workers = []  # InChild, each handing back "" or its failure
         self.done = False
-        self._specs = list(missing.values())  # in the order the workers take them
+        self._keys = list(missing)  # in the order the workers take them
         self._seen = 0  # how many of them drawn() has reported
+        # The specs are kept only while this process is to draw them (wait()): forked
+        # workers have their own copy, and the build's pages are rendered in processes
+        # forked from this one (16,000 specs at N = 4000, about 6 MB each).
+        self._specs = list(missing.values())
         if self.count > 1:
             stop_abandoned()
             size = batch_size(len(self._specs))
@@ -165,11 +175,12 @@ class Rendering:
                     )
             finally:
                 os.close(claims)  # the workers have it
+            self._specs = None
             _ABANDONED.add(self)
 
     def covers(self, specs):
         """Whether every one of `specs` with no cached image is being rendered here."""
-        return set(missing_specs(specs, self.cache_dir)) <= set(self.missing)
+        return set(missing_specs(specs, self.cache_dir)) <= self.missing
 
     def stop(self):
         """End the worker processes (at once, if they are still rendering)."""
@@ -190,11 +201,11 @@ class Rendering:
             return [], False
         drawing = not all(worker.finished(timeout) for worker in self.workers)
         start = end = self._seen
-        specs = self._specs
-        while end < len(specs) and os.path.exists(cached_path(self.cache_dir, specs[end])):
+        keys = self._keys
+        while end < len(keys) and os.path.exists(cached_file(self.cache_dir, keys[end])):
             end += 1
         self._seen = end
-        return [spec.key() for spec in specs[start:end]], drawing
+        return keys[start:end], drawing
 
     def wait(self):
         if self.workers:
@@ -213,6 +224,7 @@ class Rendering:
         elif not self.done:
             _render_chunk(self._specs, self.cache_dir)
         self.done = True
+        self._specs = None
         if self.missing:
             logger.info(
                 "prompt_cards: rendered %d image(s) with %d process(es)",
