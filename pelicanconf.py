@@ -20,6 +20,10 @@ THEME_STATIC_DIR = "theme"
 
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["strict_build"]
+# plugins/compact_bodies: once the articles are read, each body as Markdown made it is kept
+# compressed (pages show the copy Pelican makes with the links resolved): less memory.
+# Early in the list, so its receivers run first (README, "Benchmarks").
+PLUGINS += ["compact_bodies"]
 PLUGINS += ["prompt_cards"]  # settings: PROMPT_CARDS_* (README, "Prompt cards")
 
 # Jinja: autoescape everything. Article and page bodies are marked safe in the theme,

@@ -28,12 +28,13 @@ from pelican.utils import DateFormatter
 
 # Attributes (of content objects) and dataclass fields left out of the fingerprints:
 # - `_content`, the body: templates read it as `.content` (or `.summary` without
-#   Summary: metadata), and the writer records every such read;
+#   Summary: metadata), and the writer records every such read; `_get_content`, the
+#   same body kept compressed (plugins/compact_bodies);
 # - `word_count` (reading_aids), which changes with every edit and no template shows;
 # - `line`, a prompt card's line in its article (for error messages; the cards' order
 #   is in the fingerprint), which moves whenever a line is added above the block.
 # A template that names one of them (`.line`, 'line') puts it back (unrendered_fields).
-UNRENDERED_FIELDS = frozenset({"_content", "word_count", "line"})
+UNRENDERED_FIELDS = frozenset({"_content", "_get_content", "word_count", "line"})
 # Attributes shared by every object and fingerprinted once for the whole site.
 SHARED_ATTRIBUTES = frozenset({"_context", "settings"})
 # Properties computed from the attributes and settings, read by templates.

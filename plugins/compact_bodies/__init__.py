@@ -1,0 +1,68 @@
+"""Keep every article's and page's body compressed once its generator has read them.
+
+Pelican keeps each body twice: as Markdown made it (`_content`, its {filename} links not
+yet resolved) and as its page shows it (what `get_content(siteurl)` memoizes, filled for
+every article by the reading aids before anything is written). Once a generator has
+read its content (`article_generator_finalized`, `page_generator_finalized`) the first
+serves only to make the second (for the site's URL, and the feeds' FEED_DOMAIN) and the
+incremental writer's body digests. So this plugin keeps it compressed (ISA-L's deflate,
+level 1: the corpus' HTML to 30 %) and hands it back through `Content._get_content`, the
+hook Pelican's `get_content` calls instead of reading `_content`. Pelican's reader cache
+(CACHE_CONTENT) holds the same strings; the generator saved it to disk before, and it is
+emptied.
+
+At N = 4000 that is 20 MB of bodies in the build's process and in every process forked
+from it after the articles are read (page renderers, image workers): peak RSS 175 ->
+158 MB (README, "Benchmarks"). Its receivers come first (the plugin is early in
+PLUGINS), so what the other plugins make then (cards, reading aids, search documents)
+reuses the memory the bodies leave. The cost: compressing every body once a build and
+expanding each where it is read again, ~25 ms at N = 1000.
+
+tests/test_compact_bodies.py proves the built site byte-identical with and without this
+plugin, with the dev and the publish settings.
+"""
+
+from isal import isal_zlib
+from pelican import signals
+
+
+class CompressedBody:
+    """A body kept compressed; calling it gives the text back (`Content._get_content`)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, text):
+        self.data = isal_zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+
+    def __call__(self):
+        return isal_zlib.decompress(self.data).decode("utf-8", "surrogatepass")
+
+
+def compact(content):
+    """Keep `content`'s body compressed; False when it has no body of its own as text, or
+    already provides it some other way (its own `_get_content`)."""
+    body = vars(content).get("_content")
+    if type(body) is not str or hasattr(content, "_get_content"):
+        return False
+    content._get_content = CompressedBody(body)
+    del content._content
+    return True
+
+
+def compact_read(generator):
+    """*_generator_finalized: drop the generator's reader cache, and compress every body
+    read so far (the articles', then the pages' too)."""
+    readers = getattr(generator, "readers", None)
+    if isinstance(getattr(readers, "_cache", None), dict):
+        readers._cache = {}  # saved to disk by generate_context, not read again
+    for content in list(generator.context.get("generated_content", {}).values()):
+        compact(content)
+
+
+def register():
+    # *_generator_finalized: the generator has read its content and saved its reader
+    # cache. Connected before the other plugins' receivers (compact_bodies comes early in
+    # PLUGINS), so what they make then (cards, reading aids, search documents) takes
+    # the memory the bodies leave, instead of more.
+    signals.article_generator_finalized.connect(compact_read)
+    signals.page_generator_finalized.connect(compact_read)
