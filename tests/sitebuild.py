@@ -1,5 +1,6 @@
 """Helpers for tests: build the real site the way `invoke build` does, and read it."""
 
+import json
 import os
 import re
 import shutil
@@ -35,6 +36,43 @@ def content_with(tmp_path, *fixture_files):
     for fixture in fixture_files:
         shutil.copy(FIXTURES / fixture, content / Path(fixture).name)
     return content
+
+
+def content_with_corpus(tmp_path, articles):
+    """A copy of the real content/ plus `articles` synthetic articles (bench.corpus)."""
+    from bench.corpus import write_corpus
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    write_corpus(tmp_path / "corpus", articles)
+    for article in (tmp_path / "corpus").glob("*.md"):
+        shutil.copy(article, content / article.name)
+    return content
+
+
+# The publish settings need a site URL; placeholders allowed, as in the other tests.
+PUBLISH_ENV = {"SITE_URL": "https://example.org", "SITE_ALLOW_PLACEHOLDERS": "1"}
+
+
+def assert_same_site_without(tmp_path, plugin, content, settings="pelicanconf.py", extra=()):
+    """Build `content` with every plugin of `settings` and again without `plugin` (one
+    that must not change what comes out); assert every file is the same, byte for byte
+    (the build's own time aside). Returns how many files the builds wrote."""
+    from pelican.settings import read_settings
+
+    plugins = read_settings(str(ROOT / settings))["PLUGINS"]
+    assert plugin in plugins
+    without = [name for name in plugins if name != plugin]
+    trees = []
+    for name, more in (("with", ()), ("without", ("--set", f"PLUGINS={json.dumps(without)}"))):
+        output = tmp_path / name / "output"
+        result = run_build(output, settings, content, env=PUBLISH_ENV, extra=(*extra, *more))
+        assert result.returncode == 0, result.stdout + result.stderr
+        trees.append(output_tree(output))
+    built, plain = trees
+    assert sorted(built) == sorted(plain)
+    assert [name for name in built if built[name] != plain[name]] == []
+    return len(built)
 
 
 def parse(path):

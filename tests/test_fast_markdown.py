@@ -1,8 +1,6 @@
 """plugins/fast_markdown changes how fast Markdown is read, never what comes out."""
 
-import json
 import os
-import shutil
 import time
 
 import pytest
@@ -11,7 +9,7 @@ from pelican.settings import read_settings
 
 from bench.corpus import write_corpus
 from plugins.fast_markdown import ReusingMarkdownReader, files_to_convert, prefetch
-from tests.sitebuild import ROOT, output_tree, run_build
+from tests.sitebuild import ROOT, assert_same_site_without, content_with_corpus
 
 
 def markdown_files(tmp_path):
@@ -32,28 +30,9 @@ def test_one_reused_reader_reads_every_file_like_pelicans(tmp_path, formatted_fi
 
 
 def test_the_built_site_is_byte_identical_with_and_without_the_plugin(tmp_path):
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
     # Enough files for the second-process conversion (prefetch.MIN_FILES) to start.
-    write_corpus(tmp_path / "corpus", prefetch.MIN_FILES + 16)
-    for article in (tmp_path / "corpus").glob("*.md"):
-        shutil.copy(article, content / article.name)
-    plugins = read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"]
-    assert "fast_markdown" in plugins
-    stock_plugins = [name for name in plugins if name != "fast_markdown"]
-    outputs = {}
-    for name, extra in (
-        ("fast", ()),
-        ("stock", ("--set", f"PLUGINS={json.dumps(stock_plugins)}")),
-    ):
-        outputs[name] = tmp_path / name / "output"
-        result = run_build(outputs[name], content=content, extra=extra)
-        assert result.returncode == 0, result.stdout + result.stderr
-    fast, stock = output_tree(outputs["fast"]), output_tree(outputs["stock"])
-    assert len(fast) > 30
-    assert sorted(fast) == sorted(stock)
-    different = [name for name in fast if fast[name] != stock[name]]
-    assert different == []
+    content = content_with_corpus(tmp_path, prefetch.MIN_FILES + 16)
+    assert assert_same_site_without(tmp_path, "fast_markdown", content) > 30
 
 
 def test_the_child_converts_the_tail_and_hands_each_file_over_once(tmp_path, monkeypatch):

@@ -1,38 +1,17 @@
 """plugins/fast_urls changes how often URLs are worked out, never what comes out."""
 
-import json
-import shutil
-
 import pytest
 from pelican.contents import Content
-from pelican.settings import read_settings
 
-from bench.corpus import write_corpus
 from plugins import fast_urls
-from tests.sitebuild import ROOT, output_tree, run_build
+from tests.sitebuild import assert_same_site_without, content_with_corpus
 
 
 @pytest.mark.parametrize("settings", ["pelicanconf.py", "publishconf.py"])
 def test_the_built_site_is_byte_identical_with_and_without_the_plugin(tmp_path, settings):
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
-    write_corpus(tmp_path / "corpus", 12)
-    for article in (tmp_path / "corpus").glob("*.md"):
-        shutil.copy(article, content / article.name)
-    plugins = read_settings(str(ROOT / settings))["PLUGINS"]
-    assert "fast_urls" in plugins
-    without = [name for name in plugins if name != "fast_urls"]
-    env = {"SITE_URL": "https://example.org", "SITE_ALLOW_PLACEHOLDERS": "1"}
-    outputs = {}
-    for name, extra in (("fast", ()), ("stock", ("--set", f"PLUGINS={json.dumps(without)}"))):
-        outputs[name] = tmp_path / name / "output"
-        extra = (*extra, "--set", "SEARCH_INDEX_ENABLED=false")
-        result = run_build(outputs[name], settings=settings, content=content, env=env, extra=extra)
-        assert result.returncode == 0, result.stdout + result.stderr
-    fast, stock = output_tree(outputs["fast"]), output_tree(outputs["stock"])
-    assert len(fast) > 100
-    assert sorted(fast) == sorted(stock)
-    assert [name for name in fast if fast[name] != stock[name]] == []
+    content = content_with_corpus(tmp_path, 12)
+    extra = ("--set", "SEARCH_INDEX_ENABLED=false")
+    assert assert_same_site_without(tmp_path, "fast_urls", content, settings, extra) > 100
 
 
 class Post:

@@ -39,9 +39,10 @@ class CompressedBody:
 
 
 def compact(content):
-    """Keep `content`'s body compressed; False when it has no body of its own as text, or
-    already provides it some other way (its own `_get_content`)."""
-    body = vars(content).get("_content")
+    """Keep `content`'s body compressed; False when it has no body of its own as text
+    (None: Pelican records a file it could not read so), or already provides it some
+    other way (its own `_get_content`)."""
+    body = getattr(content, "__dict__", {}).get("_content")
     if type(body) is not str or hasattr(content, "_get_content"):
         return False
     content._get_content = CompressedBody(body)
