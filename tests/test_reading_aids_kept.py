@@ -15,13 +15,13 @@ HTML = [
 
 
 class _Article:
-    """What analyses() reads of an article: its HTML (`content`), which may warn."""
+    """What analyses() reads of an article: its HTML as written (`_get_content`, as
+    plugins/compact_bodies provides it), which may warn."""
 
     def __init__(self, html, warning=None):
         self.html, self.warning = html, warning
 
-    @property
-    def content(self):
+    def _get_content(self):
         if self.warning:
             logging.getLogger("pelican.contents").warning(self.warning)
         return self.html

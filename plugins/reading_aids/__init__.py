@@ -108,10 +108,21 @@ class KeptAnalyses:
 SPLIT_FROM = 200
 
 
+def html_as_written(article):
+    """The article's HTML before Pelican resolves its {filename}, {static}, ... links.
+
+    Its words and headings are the same as on its page. `article.content` would resolve
+    them and memoize the result for the page, but the articles are analysed once they
+    are read, before the static files are: a {static} link would not resolve yet, the
+    page would show it so, and Pelican would warn about a file that is there."""
+    get_content = getattr(article, "_get_content", None)  # plugins/compact_bodies
+    return get_content() if get_content is not None else article._content
+
+
 def _analysis(article, kept=None):
     """(key, (words, headings)) of an article: kept (`kept`: a KeptAnalyses or None),
     or analysed. `key`: a digest of its HTML."""
-    html = article.content
+    html = html_as_written(article)
     key = KeptAnalyses.key(html)
     result = kept.get(key) if kept is not None else None
     return key, (result if result is not None else analyse(html))
@@ -120,8 +131,8 @@ def _analysis(article, kept=None):
 def analyses(articles, kept=None):
     """[_analysis(article, kept) for article in articles], the second half in a forked
     process when there are many and none kept (forking.map_in_two: the same results,
-    analysing is pure; a warning, e.g. a link Pelican could not resolve, makes the build
-    analyse that half itself, so it is logged once)."""
+    analysing is pure; a warning makes the build analyse that half itself, so it is
+    logged once)."""
     at_least = SPLIT_FROM if kept is None or kept.empty else math.inf
     return forking.map_in_two(functools.partial(_analysis, kept=kept), articles, at_least)
 
