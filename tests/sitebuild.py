@@ -8,7 +8,9 @@ import subprocess
 from pathlib import Path
 
 from bs4 import BeautifulSoup
+from pelican.settings import read_settings
 
+from bench.corpus import write_corpus
 from sitetools.build import build_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,8 +42,6 @@ def content_with(tmp_path, *fixture_files):
 
 def content_with_corpus(tmp_path, articles):
     """A copy of the real content/ plus `articles` synthetic articles (bench.corpus)."""
-    from bench.corpus import write_corpus
-
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
     write_corpus(tmp_path / "corpus", articles)
@@ -58,8 +58,6 @@ def assert_same_site_without(tmp_path, plugin, content, settings="pelicanconf.py
     """Build `content` with every plugin of `settings` and again without `plugin` (one
     that must not change what comes out); assert every file is the same, byte for byte
     (the build's own time aside). Returns how many files the builds wrote."""
-    from pelican.settings import read_settings
-
     plugins = read_settings(str(ROOT / settings))["PLUGINS"]
     assert plugin in plugins
     without = [name for name in plugins if name != plugin]

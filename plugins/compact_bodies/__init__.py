@@ -1,23 +1,24 @@
 """Keep every article's and page's body compressed once its generator has read them.
 
 Pelican keeps each body twice: as Markdown made it (`_content`, its {filename} links not
-yet resolved) and as its page shows it (what `get_content(siteurl)` memoizes, filled for
-every article by the reading aids before anything is written). Once a generator has
-read its content (`article_generator_finalized`, `page_generator_finalized`) the first
-serves only to make the second (for the site's URL, and the feeds' FEED_DOMAIN) and the
-incremental writer's body digests. So this plugin keeps it compressed (ISA-L's deflate,
-level 1: the corpus' HTML to 30 %) and hands it back through `Content._get_content`, the
-hook Pelican's `get_content` calls instead of reading `_content`. Pelican's reader cache
-(CACHE_CONTENT) holds the same strings; the generator saved it to disk before, and it is
-emptied.
+yet resolved) and as its page shows it (what `get_content(siteurl)` memoizes; the search
+index makes it for every article before anything is written). Once a generator has read
+its content (`article_generator_finalized`, `page_generator_finalized`) the first serves
+only to make the second (for the site's URL, and the feeds' FEED_DOMAIN), the reading
+aids' analyses and the incremental writer's body digests (plugins/content_body.py). So
+this plugin keeps it compressed (ISA-L's deflate, level 1: the corpus' HTML to 30 %) and
+hands it back through `Content._get_content`, the hook Pelican's `get_content` calls
+instead of reading `_content`. Pelican's reader cache (CACHE_CONTENT) holds the same
+strings; the generator saved it to disk before, and it is emptied.
 
 At N = 4000 that is 20 MB of bodies in the build's process and in every process forked
 from it after the articles are read (page renderers, image workers): the build's peak
-RSS 175 -> 164 MB, its own process's 171 -> 158 MB (README, "Benchmarks"). Its
-receivers come first (the plugin is early in
-PLUGINS), so what the other plugins make then (cards, reading aids, search documents)
-reuses the memory the bodies leave. The cost: compressing every body once a build and
-expanding each where it is read again, ~25 ms at N = 1000.
+RSS 175 -> 164 MB, its own process's 171 -> 158 MB (README, "Benchmarks"). Its receivers
+come first (the plugin is early in PLUGINS), so what the other plugins make then (cards,
+reading aids, search documents) reuses the memory the bodies leave. The cost:
+compressing every body once a build and expanding it where it is read again (~25 ms at
+N = 1000 for the compressing and the body digests; the reading aids expand each once
+more).
 
 tests/test_compact_bodies.py proves the built site byte-identical with and without this
 plugin, with the dev and the publish settings.

@@ -162,7 +162,7 @@ class Rendering:
         self._seen = 0  # how many of them drawn() has reported
         # The specs are kept only while this process is to draw them (wait()): forked
         # workers have their own copy, and the build's pages are rendered in processes
-        # forked from this one (16,000 specs at N = 4000, about 6 MB each).
+        # forked from this one (16,000 specs at N = 4000, about 6 MB in all).
         self._specs = list(missing.values())
         if self.count > 1:
             stop_abandoned()

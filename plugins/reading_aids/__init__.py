@@ -24,9 +24,11 @@ from pelican import signals
 
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
     import forking
+    from content_body import body_as_written
     from kept_results import KeptResults
 except ImportError:  # imported as plugins.<name> (the content linter, the tests)
     from plugins import forking
+    from plugins.content_body import body_as_written
     from plugins.kept_results import KeptResults
 
 from . import aids as aids_module
@@ -108,21 +110,16 @@ class KeptAnalyses:
 SPLIT_FROM = 200
 
 
-def html_as_written(article):
-    """The article's HTML before Pelican resolves its {filename}, {static}, ... links.
-
-    Its words and headings are the same as on its page. `article.content` would resolve
-    them and memoize the result for the page, but the articles are analysed once they
-    are read, before the static files are: a {static} link would not resolve yet, the
-    page would show it so, and Pelican would warn about a file that is there."""
-    get_content = getattr(article, "_get_content", None)  # plugins/compact_bodies
-    return get_content() if get_content is not None else article._content
-
-
 def _analysis(article, kept=None):
     """(key, (words, headings)) of an article: kept (`kept`: a KeptAnalyses or None),
-    or analysed. `key`: a digest of its HTML."""
-    html = html_as_written(article)
+    or analysed. `key`: a digest of its HTML.
+
+    The HTML as written: its words and headings are those of its page. Not
+    `article.content`, which would resolve its links and memoize the result for the
+    page, but the articles are analysed once they are read, before the static files
+    are: a {static} link would not resolve yet, the page would show it so, and Pelican
+    would warn about a file that is there."""
+    html = body_as_written(article)
     key = KeptAnalyses.key(html)
     result = kept.get(key) if kept is not None else None
     return key, (result if result is not None else analyse(html))
