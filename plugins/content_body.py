@@ -1,14 +1,85 @@
-"""An article's or page's body as written: its HTML before Pelican resolves its links.
+"""Bodies of articles and pages, for the plugins that read them outside a page's rendering,
+and the compressed form they are kept in.
 
-Not a plugin: a helper for the plugins that read bodies outside a page's rendering
-(reading_aids analyses them, incremental_output digests them). Pelican's `get_content`
-reads `_get_content()` when an object has one (plugins/compact_bodies gives every body
-one, kept compressed), else `_content`; this reads the same, without resolving the
-{filename}, {static}, ... links or memoizing anything.
+Not a plugin: helpers shared by reading_aids (analyses bodies), incremental_output
+(digests them), search_index (indexes them) and compact_bodies (keeps them compressed).
+Pelican's `get_content` reads `_get_content()` when an object has one (compact_bodies
+gives every body one), else `_content`, resolves the {filename}, {static}, ... links for
+a site URL and memoizes the result per (object, site URL).
 """
+
+from isal import isal_zlib
+
+
+def pack(text):
+    """`text` compressed (ISA-L's deflate, level 1: the corpus' HTML to 30 %), as bytes:
+    the same text packed by the same library always gives the same bytes."""
+    return isal_zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+
+
+def unpack(data):
+    """The text `data` was packed from."""
+    return isal_zlib.decompress(data).decode("utf-8", "surrogatepass")
+
+
+class PackedBody:
+    """A body kept packed; calling it gives the text back (`Content._get_content`)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, text):
+        self.data = pack(text)
+
+    def __call__(self):
+        return unpack(self.data)
+
+
+class PackedMemo(dict):
+    """A memo (Pelican's `memoized.cache`) that keeps each text value packed (as bytes,
+    which `get_content` never gives) and gives it back whole: the bodies a build has
+    shown stay ~30 % of their size between reads."""
+
+    packs_text = True
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, pack(value) if type(value) is str else value)
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        return unpack(value) if type(value) is bytes else value
+
+    def get(self, key, default=None):
+        try:
+            return self[key]  # dict.get would hand back the packed bytes
+        except KeyError:
+            return default
 
 
 def body_as_written(content):
-    """`content`'s body as written (None if it has none)."""
+    """`content`'s body as written, before Pelican resolves its links (None if it has
+    none); nothing is memoized."""
     get_content = getattr(content, "_get_content", None)
     return get_content() if get_content is not None else getattr(content, "_content", None)
+
+
+def memoized_get_content():
+    """Pelican's memoized `Content.get_content` (under any wrappers, which name it
+    `__wrapped__`); its `cache` is the memo."""
+    from pelican.contents import Content
+
+    function = Content.__dict__["get_content"]
+    while not hasattr(function, "cache"):
+        function = function.__wrapped__
+    return function
+
+
+def packed_body_as_shown(content, siteurl):
+    """`content.get_content(siteurl)` packed: the very bytes Pelican's memo keeps when
+    compact_bodies packs it (no second copy), else packed here."""
+    text = content.get_content(siteurl)
+    memo = memoized_get_content().cache
+    if getattr(memo, "packs_text", False):
+        packed = dict.get(memo, (content, siteurl))
+        if type(packed) is bytes:
+            return packed
+    return pack(text)

@@ -7,7 +7,14 @@ import pytest
 from pelican.contents import Article
 from pelican.settings import DEFAULT_CONFIG, read_settings
 
-from plugins.compact_bodies import CompressedBody, compact, compact_read
+from plugins.compact_bodies import PackedBody, compact, compact_read, pack_memo
+from plugins.content_body import (
+    PackedMemo,
+    memoized_get_content,
+    pack,
+    packed_body_as_shown,
+    unpack,
+)
 from tests.sitebuild import ROOT, assert_same_site_without, content_with_corpus
 
 BODY = '<p>Tea, «café» and 💬: see <a href="{filename}/other.md">the other post</a>.</p>'
@@ -57,7 +64,7 @@ def test_every_body_read_so_far_is_compacted_and_the_reader_cache_emptied():
     generator = SimpleNamespace(context={"generated_content": contents}, readers=readers)
     compact_read(generator)
     assert generator.readers._cache == {}
-    assert isinstance(first._get_content, CompressedBody)
+    assert isinstance(first._get_content, PackedBody)
     assert second._get_content() == "<p>Second</p>"
     compact_read(generator)  # the pages generator's turn: the articles' stay as they are
     assert first._get_content() == BODY
@@ -69,3 +76,33 @@ def test_the_plugin_comes_before_those_that_use_memory_once_the_articles_are_rea
     plugins = read_settings(str(ROOT / "pelicanconf.py"))["PLUGINS"]
     for later in ("prompt_cards", "reading_aids", "search_index", "site_meta"):
         assert plugins.index("compact_bodies") < plugins.index(later)
+
+
+def test_the_memo_of_the_bodies_as_shown_keeps_them_packed_and_gives_them_back_whole():
+    pack_memo()
+    memo = memoized_get_content().cache
+    assert getattr(memo, "packs_text", False)
+    pack_memo()  # once a process
+    assert memoized_get_content().cache is memo
+    post, original = article(), article()
+    compact(post)
+    for siteurl in ("", "https://example.org"):
+        shown = post.get_content(siteurl)
+        assert shown == original.get_content(siteurl)
+        assert type(dict.get(memo, (post, siteurl))) is bytes  # kept packed
+        assert post.get_content(siteurl) == shown  # read from the memo, whole
+    # The search index's documents share the memo's bytes instead of packing a copy.
+    assert packed_body_as_shown(post, "") is dict.get(memo, (post, ""))
+    assert unpack(packed_body_as_shown(post, "")) == post.get_content("")
+
+
+def test_a_packed_memo_keeps_what_is_not_text_as_it_is():
+    memo = PackedMemo()
+    memo["empty"], memo["none"], memo["text"] = "", None, "Tea «café» 💬"
+    assert memo["empty"] == ""
+    assert memo["none"] is None
+    assert memo["text"] == "Tea «café» 💬"
+    assert memo.get("missing", 7) == 7
+    assert memo.get("text") == "Tea «café» 💬"
+    assert dict.get(memo, "text") == pack("Tea «café» 💬")
+    assert PackedMemo({"kept": "as it was"})["kept"] == "as it was"  # from Pelican's dict

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 import plugins.search_index
+from plugins.content_body import pack, unpack
 from plugins.search_index import (
     BUNDLE_DIR,
     Document,
@@ -157,7 +158,7 @@ def test_only_templates_with_the_mark_are_indexed():
 
 
 def stamped(source, mtime, url="/x/", body="<p>x</p>"):
-    return Document(source, (mtime, 10), url, "X", body, "en")
+    return Document.of_text(source, (mtime, 10), url, "X", body, "en")
 
 
 @pytest.mark.parametrize(
@@ -207,7 +208,7 @@ def test_pagefind_yields_the_cores_only_while_the_whole_site_is_written(tmp_path
     monkeypatch.setattr(plugins.search_index, "lower_priority", lowered.append)
     settings, output = {"CACHE_PATH": str(tmp_path / "cache")}, tmp_path / "output"
     body = "<p>Toast and marmalade.</p>"
-    document = Document(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
+    document = Document.of_text(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
 
     first = SearchIndex(settings, output)  # no bundle in the output: every page is written
     assert first.low_priority
@@ -218,7 +219,7 @@ def test_pagefind_yields_the_cores_only_while_the_whole_site_is_written(tmp_path
 
     rebuild = SearchIndex(settings, output)  # the output holds a bundle: a few pages
     assert not rebuild.low_priority
-    rebuild.start([document._replace(body=body.replace("Toast", "Bread"))])
+    rebuild.start([document._replace(body=pack(body.replace("Toast", "Bread")))])
     rebuild.finish()
     assert len(lowered) == 1  # Pagefind ran again, at the build's own priority
     assert Bundle(output / BUNDLE_DIR).search("bread") == ["/a/"]
@@ -243,14 +244,23 @@ def test_a_record_of_another_shape_is_ignored_and_the_documents_kept_whole(tmp_p
     }
     state_path.write_bytes(pickle.dumps(older))
     assert SearchIndex(settings, output).previous == {}  # an older build's: started afresh
+    unpacked = {  # the format before the bodies were kept packed: bodies as text
+        "site": str(output),
+        "digest": "d",
+        "bundle": None,
+        "documents": [(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", "<p>", "en")],
+    }
+    state_path.write_bytes(pickle.dumps(unpacked))
+    assert SearchIndex(settings, output).previous == {}
 
     body = "<p>Toast and marmalade.</p>"
-    document = Document(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
+    document = Document.of_text(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
     index = SearchIndex(settings, output)
     index.start([document])
     index.finish()
     assert SearchIndex(settings, output).previous["documents"] == [document]
     assert document.html == search_document("Marmalade", body, "en")
+    assert unpack(document.body) == body
 
 
 def test_a_run_waiting_for_a_free_slot_can_be_abandoned_and_then_runs_in_turn(tmp_path):
@@ -258,7 +268,7 @@ def test_a_run_waiting_for_a_free_slot_can_be_abandoned_and_then_runs_in_turn(tm
 
     slots = plugins.search_index._PAGEFIND_SLOTS
     body = "<p>Toast and marmalade.</p>"
-    document = Document(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
+    document = Document.of_text(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
     slots.acquire()
     slots.acquire()  # two other runs hold both slots
     try:

@@ -8,36 +8,29 @@ only to make the second (for the site's URL, and the feeds' FEED_DOMAIN), the re
 aids' analyses and the incremental writer's body digests (plugins/content_body.py). So
 this plugin keeps it compressed (ISA-L's deflate, level 1: the corpus' HTML to 30 %) and
 hands it back through `Content._get_content`, the hook Pelican's `get_content` calls
-instead of reading `_content`. Pelican's reader cache (CACHE_CONTENT) holds the same
-strings; the generator saved it to disk before, and it is emptied.
+instead of reading `_content`; and it makes Pelican's memo of `get_content` keep the
+second compressed too (`PackedMemo`), each read expanding it again: the search index's
+documents share the memo's compressed bodies (`packed_body_as_shown`). Pelican's reader
+cache (CACHE_CONTENT) holds the same strings; the generator saved it to disk before, and
+it is emptied.
 
-At N = 4000 that is 20 MB of bodies in the build's process and in every process forked
-from it after the articles are read (page renderers, image workers): the build's peak
-RSS 175 -> 164 MB, its own process's 171 -> 158 MB (README, "Benchmarks"). Its receivers
-come first (the plugin is early in PLUGINS), so what the other plugins make then (cards,
-reading aids, search documents) reuses the memory the bodies leave. The cost:
-compressing every body once a build and expanding it where it is read again (~25 ms at
-N = 1000 for the compressing and the body digests; the reading aids expand each once
-more).
+At N = 4000 the bodies are ~20 MB each way in the build's process and in every process
+forked from it after the articles are read (page renderers, image workers) (README,
+"Benchmarks", for the peaks measured). Its receivers come first (the plugin is early in
+PLUGINS), so what the other plugins make then (cards, reading aids, search documents)
+reuses the memory the bodies leave. The cost: compressing every body once a build as
+written and once as shown, and expanding it where it is read again (README).
 
 tests/test_compact_bodies.py proves the built site byte-identical with and without this
 plugin, with the dev and the publish settings.
 """
 
-from isal import isal_zlib
 from pelican import signals
 
-
-class CompressedBody:
-    """A body kept compressed; calling it gives the text back (`Content._get_content`)."""
-
-    __slots__ = ("data",)
-
-    def __init__(self, text):
-        self.data = isal_zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
-
-    def __call__(self):
-        return isal_zlib.decompress(self.data).decode("utf-8", "surrogatepass")
+try:  # as Pelican loads it (PLUGIN_PATHS), or from the repository root (tests)
+    from content_body import PackedBody, PackedMemo, memoized_get_content
+except ImportError:
+    from plugins.content_body import PackedBody, PackedMemo, memoized_get_content
 
 
 def compact(content):
@@ -47,19 +40,28 @@ def compact(content):
     body = getattr(content, "__dict__", {}).get("_content")
     if type(body) is not str or hasattr(content, "_get_content"):
         return False
-    content._get_content = CompressedBody(body)
+    content._get_content = PackedBody(body)
     del content._content
     return True
 
 
+def pack_memo():
+    """Make Pelican's memo of `get_content` keep its bodies compressed (once a process)."""
+    memoized = memoized_get_content()
+    if not getattr(memoized.cache, "packs_text", False):
+        memoized.cache = PackedMemo(memoized.cache)
+
+
 def compact_read(generator):
-    """*_generator_finalized: drop the generator's reader cache, and compress every body
-    read so far (the articles', then the pages' too)."""
+    """*_generator_finalized: drop the generator's reader cache, compress every body
+    read so far (the articles', then the pages' too), and pack the memo of the bodies
+    as shown, before anything asks for them."""
     readers = getattr(generator, "readers", None)
     if isinstance(getattr(readers, "_cache", None), dict):
         readers._cache = {}  # saved to disk by generate_context, not read again
     for content in list(generator.context.get("generated_content", {}).values()):
         compact(content)
+    pack_memo()
 
 
 def register():

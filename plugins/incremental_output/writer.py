@@ -87,6 +87,7 @@ def record_body_reads():
         return original(self, siteurl)
 
     get_content._records_body_reads = True
+    get_content.__wrapped__ = original
     get_content.__doc__ = original.__doc__
     Content.get_content = get_content
 

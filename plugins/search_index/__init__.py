@@ -58,6 +58,11 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, Generator
 from pelican.utils import get_relative_path, path_to_url
 
+try:  # as Pelican loads it (PLUGIN_PATHS), or from the repository root (tests)
+    from content_body import pack, packed_body_as_shown, unpack
+except ImportError:
+    from plugins.content_body import pack, packed_body_as_shown, unpack
+
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
     from forking import lower_priority
 except ImportError:  # imported as plugins.<name> (the tests)
@@ -70,6 +75,8 @@ BUNDLE_DIR = "pagefind"
 KEPT_BUNDLE_DIR = "search_bundle"
 # The record of the last build's bundle, in CACHE_PATH: search_index.pickle.
 STATE_STEM = "search_index"
+# The record's format: 2 since the documents' bodies are kept packed.
+STATE_FORMAT = 2
 # The bundles of a sharded index: pagefind/, pagefind-1/, pagefind-2/, ... and what
 # CACHE_PATH keeps of each: search_index-1.pickle, search_bundle-1/, ...
 SHARD = "(-[1-9][0-9]*)?"
@@ -188,20 +195,26 @@ def searchable_articles(generator):
 class Document(NamedTuple):
     """One page for Pagefind: where its article comes from, and what is indexed.
 
-    It holds the article's body as its page shows it, the very string Pelican keeps for
-    the page (not a copy: 19 MB at N = 4000); the HTML Pagefind reads is made from it
-    when it is sent (`html`)."""
+    It holds the article's body as its page shows it, packed (content_body.pack): the
+    very bytes Pelican's memo keeps for the page when compact_bodies packs that (not a
+    copy; the bodies whole would be 19 MB at N = 4000); the HTML Pagefind reads is made
+    from it when it is sent (`html`)."""
 
     source: str  # the article's source file
     stamp: tuple  # its (mtime_ns, size) when it was read
     url: str
     title: str
-    body: str
+    body: bytes  # packed
     lang: str
+
+    @classmethod
+    def of_text(cls, source, stamp, url, title, body, lang):
+        """A Document for a body given as text."""
+        return cls(source, stamp, url, title, pack(body), lang)
 
     @property
     def html(self):
-        return search_document(self.title, self.body, self.lang)
+        return search_document(self.title, unpack(self.body), self.lang)
 
     @property
     def indexed(self):
@@ -221,7 +234,7 @@ def article_documents(generator, settings):
             siteurl = path_to_url(get_relative_path(save_as))
         else:
             siteurl = article.get_siteurl()
-        body = article.get_content(siteurl)
+        body = packed_body_as_shown(article, siteurl)
         stat = os.stat(article.source_path)
         documents.append(
             Document(
@@ -264,8 +277,9 @@ def documents_digest(documents):
     version = importlib.metadata.version("pagefind")
     hasher = hashlib.blake2b(f"{version}|{len(documents)}".encode(), digest_size=20)
     for document in documents:
-        hasher.update(f"{len(document.url)}:{document.url}{len(document.html)}:".encode())
-        hasher.update(document.html.encode())
+        html = document.html
+        hasher.update(f"{len(document.url)}:{document.url}{len(html)}:".encode())
+        hasher.update(html.encode())
     return hasher.hexdigest()
 
 
@@ -656,7 +670,7 @@ class SearchIndex:
         try:
             with self.state_path.open("rb") as file:
                 state = pickle.load(file)
-            if state["site"] != self.site:
+            if state["site"] != self.site or state.get("format") != STATE_FORMAT:
                 return {}
             state["documents"] = [Document(*document) for document in state["documents"]]
         except (OSError, pickle.PickleError, EOFError, LookupError, TypeError, ValueError):
@@ -724,6 +738,7 @@ class SearchIndex:
             log.info("search_index: Pagefind indexed %s page(s) into %s", pages, self.bundle)
         link_bundle(self.bundle, self.copy)  # links: only new files cost anything
         state = {
+            "format": STATE_FORMAT,
             "site": self.site,
             "digest": self.digest,
             "bundle": bundle_stamp(self.bundle),  # the copy's too
