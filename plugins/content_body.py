@@ -75,11 +75,14 @@ def memoized_get_content():
 
 def packed_body_as_shown(content, siteurl):
     """`content.get_content(siteurl)` packed: the very bytes Pelican's memo keeps when
-    compact_bodies packs it (no second copy), else packed here."""
-    text = content.get_content(siteurl)
+    compact_bodies packs it (no second copy, and not expanded to be packed again), else
+    packed here."""
     memo = memoized_get_content().cache
     if getattr(memo, "packs_text", False):
-        packed = dict.get(memo, (content, siteurl))
+        key = (content, siteurl)
+        if key not in memo:
+            content.get_content(siteurl)  # made and memoized, packed
+        packed = dict.get(memo, key)
         if type(packed) is bytes:
             return packed
-    return pack(text)
+    return pack(content.get_content(siteurl))

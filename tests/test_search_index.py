@@ -157,8 +157,13 @@ def test_only_templates_with_the_mark_are_indexed():
     assert not marks_search_body(env, "plain")
 
 
+def text_document(source, stamp, url, title, body, lang):
+    """A Document whose body is given as text (Documents keep it packed)."""
+    return Document(source, stamp, url, title, pack(body), lang)
+
+
 def stamped(source, mtime, url="/x/", body="<p>x</p>"):
-    return Document.of_text(source, (mtime, 10), url, "X", body, "en")
+    return text_document(source, (mtime, 10), url, "X", body, "en")
 
 
 @pytest.mark.parametrize(
@@ -208,7 +213,7 @@ def test_pagefind_yields_the_cores_only_while_the_whole_site_is_written(tmp_path
     monkeypatch.setattr(plugins.search_index, "lower_priority", lowered.append)
     settings, output = {"CACHE_PATH": str(tmp_path / "cache")}, tmp_path / "output"
     body = "<p>Toast and marmalade.</p>"
-    document = Document.of_text(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
+    document = text_document(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
 
     first = SearchIndex(settings, output)  # no bundle in the output: every page is written
     assert first.low_priority
@@ -254,7 +259,7 @@ def test_a_record_of_another_shape_is_ignored_and_the_documents_kept_whole(tmp_p
     assert SearchIndex(settings, output).previous == {}
 
     body = "<p>Toast and marmalade.</p>"
-    document = Document.of_text(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
+    document = text_document(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
     index = SearchIndex(settings, output)
     index.start([document])
     index.finish()
@@ -268,7 +273,7 @@ def test_a_run_waiting_for_a_free_slot_can_be_abandoned_and_then_runs_in_turn(tm
 
     slots = plugins.search_index._PAGEFIND_SLOTS
     body = "<p>Toast and marmalade.</p>"
-    document = Document.of_text(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
+    document = text_document(str(tmp_path / "a.md"), (1, 10), "/a/", "Marmalade", body, "en")
     slots.acquire()
     slots.acquire()  # two other runs hold both slots
     try:

@@ -59,9 +59,9 @@ from pelican.generators import ArticlesGenerator, Generator
 from pelican.utils import get_relative_path, path_to_url
 
 try:  # as Pelican loads it (PLUGIN_PATHS), or from the repository root (tests)
-    from content_body import pack, packed_body_as_shown, unpack
+    from content_body import packed_body_as_shown, unpack
 except ImportError:
-    from plugins.content_body import pack, packed_body_as_shown, unpack
+    from plugins.content_body import packed_body_as_shown, unpack
 
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
     from forking import lower_priority
@@ -206,11 +206,6 @@ class Document(NamedTuple):
     title: str
     body: bytes  # packed
     lang: str
-
-    @classmethod
-    def of_text(cls, source, stamp, url, title, body, lang):
-        """A Document for a body given as text."""
-        return cls(source, stamp, url, title, pack(body), lang)
 
     @property
     def html(self):
