@@ -356,6 +356,48 @@ def test_the_bundle_is_updated_in_place_writing_only_what_changed(tmp_path):
     assert not (tmp_path / "escape.js").exists()
 
 
+def test_answers_are_decoded_whichever_way_their_bytes_arrive():
+    """Pagefind's answers decode the same however its output is cut into reads: mid
+    answer, mid base64 quantum, on a comma."""
+    from plugins.search_index import AnswerDecoder, request
+
+    payloads = [
+        {"type": "NewIndex", "index_id": 0},
+        {"type": "IndexedFile", "url": "/a/"},
+        {"type": "GetFiles", "files": [{"path": "pagefind.js", "content": "eA=="}]},
+        {"type": "IndexedFile", "url": "/ä/"},
+    ]
+    stream = b"".join(request(number, payload) for number, payload in enumerate(payloads, 1))
+    expected = dict(enumerate(payloads, 1))
+    for size in (1, 2, 3, 5, 7, 64, len(stream)):
+        answers = AnswerDecoder()
+        for start in range(0, len(stream), size):
+            answers.feed(stream[start : start + size])
+        assert answers.responses == expected, size
+
+
+@pytest.mark.parametrize("garbage", [b"not base64!,", b"bm90IGpzb24=,"])
+def test_an_answer_that_is_not_base64_json_is_reported(garbage):
+    from plugins.search_index import AnswerDecoder
+
+    with pytest.raises(SearchIndexError, match="answered something unexpected"):
+        AnswerDecoder().feed(garbage)
+
+
+def test_requests_are_written_in_batches_of_about_a_megabyte():
+    from plugins.search_index import REQUEST_BATCH_BYTES, add_file, request, request_batches
+
+    documents = [
+        text_document(f"{n}.md", (1, 1), f"/{n}/", "T", "<p>" + "word " * 20_000 + "</p>", "en")
+        for n in range(30)
+    ]
+    batches = list(request_batches(documents, 2))
+    one_by_one = [request(n, add_file(d.url, d.html)) for n, d in enumerate(documents, 2)]
+    assert b"".join(batches) == b"".join(one_by_one)
+    assert len(batches) > 1
+    assert all(len(batch) < REQUEST_BATCH_BYTES + len(one_by_one[0]) for batch in batches)
+
+
 def test_a_rebuild_into_a_deleted_output_indexes_what_a_clean_build_indexes(tmp_path):
     """Nothing changed but the output is gone: the copy of the bundle kept in CACHE_PATH
     is put back (its files keep their times: Pagefind did not run), and it is the clean

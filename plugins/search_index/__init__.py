@@ -318,6 +318,26 @@ def request(number, payload):
     return base64.b64encode(json.dumps({"message_id": number, "payload": payload}).encode()) + b","
 
 
+# Requests are written to Pagefind about this many bytes at a time: all of a shard's at
+# once (~6 MB at 500 articles, and the parts they were joined from) stayed in the build's
+# process while page renderers were forked from it; each write waits for the GIL again.
+REQUEST_BATCH_BYTES = 1 << 20
+
+
+def request_batches(documents, first):
+    """AddFile requests for `documents`, numbered from `first`, joined into batches of
+    about REQUEST_BATCH_BYTES."""
+    batch, size = [], 0
+    for number, document in enumerate(documents, first):
+        batch.append(request(number, add_file(document.url, document.html)))
+        size += len(batch[-1])
+        if size >= REQUEST_BATCH_BYTES:
+            yield b"".join(batch)
+            batch, size = [], 0
+    if batch:
+        yield b"".join(batch)
+
+
 def service_problems(responses, urls):
     """What went wrong, from the service's responses ({message id: payload}) to a new
     index (message 1), one AddFile per URL in `urls` and GetFiles: one line per failed
@@ -338,7 +358,8 @@ def service_problems(responses, urls):
 
 def write_bundle(files, bundle):
     """Make the folder `bundle` hold exactly GetFiles' files ([{"path", "content"
-    (base64)}]), writing only those whose bytes changed.
+    (base64)}], each file's "content" taken out as it is decoded), writing only those
+    whose bytes changed.
 
     Pagefind names its index chunks and fragments by a hash of their content, so after
     one article is edited all but a few files are already there, byte for byte; writing
@@ -352,7 +373,8 @@ def write_bundle(files, bundle):
         relative = Path(file["path"])
         if relative.is_absolute() or ".." in relative.parts:
             raise SearchIndexError(f"Pagefind made a file outside its bundle: {relative}")
-        wanted[relative.as_posix()] = base64.b64decode(file["content"])
+        # Each file's base64 text is dropped once decoded: never the bundle twice.
+        wanted[relative.as_posix()] = base64.b64decode(file.pop("content"))
     _sync(bundle, wanted, _write_if_changed)
 
 
@@ -522,13 +544,8 @@ class PagefindRun:
                     while (item := self._queue.get()) not in (_WRITE, _ABANDON):
                         first = len(urls) + 2
                         urls += [document.url for document in item]
-                        self._write(
-                            process,
-                            b"".join(
-                                request(number, add_file(document.url, document.html))
-                                for number, document in enumerate(item, first)
-                            ),
-                        )
+                        for batch in request_batches(item, first):
+                            self._write(process, batch)
                     if item == _ABANDON:
                         process.kill()
                         return None
@@ -564,25 +581,53 @@ class PagefindRun:
     @staticmethod
     def _read(process, count, stopped):
         """The service's first `count` answers, as {message id: payload}."""
-        responses, pending = {}, []
-        while len(responses) < count:
+        answers = AnswerDecoder()
+        while len(answers.responses) < count:
             chunk = os.read(process.stdout.fileno(), 1 << 20)
             if not chunk:
                 raise stopped()
-            if b"," not in chunk:  # the bundle's files are one long answer
-                pending.append(chunk)
-                continue
-            *complete, rest = b"".join([*pending, chunk]).split(b",")
-            pending = [rest]
-            for raw in complete:
-                try:
-                    message = json.loads(base64.b64decode(raw, validate=True))
-                except ValueError as error:
-                    raise SearchIndexError(
-                        f"Pagefind answered something unexpected: {raw[:200]!r}"
-                    ) from error
-                responses[message.get("message_id")] = message["payload"]
-        return responses
+            answers.feed(chunk)
+        return answers.responses
+
+
+class AnswerDecoder:
+    """Pagefind's answers (each base64-encoded JSON, then a comma), decoded as their
+    bytes arrive. The last answer (GetFiles) holds the whole bundle, its files in
+    base64 again: a 500-article shard's is ~5 MB. Holding its text whole, joined and
+    split before decoding it, took three copies at once, while two shards' answers
+    could meet, and the build's own process peaked then (N = 4000)."""
+
+    def __init__(self):
+        self.responses = {}
+        self._json = bytearray()  # the current answer, decoded so far
+        self._undecoded = b""  # its last base64 characters, fewer than 4
+
+    def feed(self, chunk):
+        pieces = chunk.split(b",")
+        for piece in pieces[:-1]:  # each ends an answer
+            self._decode(self._undecoded + piece, complete=True)
+            self._answer()
+        self._decode(self._undecoded + pieces[-1], complete=False)
+
+    def _decode(self, text, complete):
+        whole = len(text) if complete else len(text) - len(text) % 4
+        try:
+            self._json += base64.b64decode(text[:whole], validate=True)
+        except ValueError as error:
+            raise SearchIndexError(
+                f"Pagefind answered something unexpected: {text[:200]!r}"
+            ) from error
+        self._undecoded = text[whole:]
+
+    def _answer(self):
+        try:
+            message = json.loads(self._json)
+        except ValueError as error:
+            raise SearchIndexError(
+                f"Pagefind answered something unexpected: {bytes(self._json[:200])!r}"
+            ) from error
+        self._json = bytearray()
+        self.responses[message.get("message_id")] = message["payload"]
 
 
 def pagefind_executable():
