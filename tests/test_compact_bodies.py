@@ -1,13 +1,24 @@
 """plugins/compact_bodies changes how bodies are kept in memory, never what comes out."""
 
 import datetime
+import json
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
 from pelican.contents import Article
 from pelican.settings import DEFAULT_CONFIG, read_settings
 
-from plugins.compact_bodies import PackedBody, compact, compact_read, pack_memo
+from bench.corpus import write_corpus
+from plugins.compact_bodies import (
+    ARTICLE_ATTRIBUTES,
+    PackedBody,
+    compact,
+    compact_read,
+    pack_memo,
+    share_keys,
+)
 from plugins.content_body import (
     PackedMemo,
     memoized_get_content,
@@ -15,6 +26,7 @@ from plugins.content_body import (
     packed_body_as_shown,
     unpack,
 )
+from sitetools.build import build_command
 from tests.sitebuild import ROOT, assert_same_site_without, content_with_corpus
 
 BODY = '<p>Tea, «café» and 💬: see <a href="{filename}/other.md">the other post</a>.</p>'
@@ -106,3 +118,68 @@ def test_a_packed_memo_keeps_what_is_not_text_as_it_is():
     assert memo.get("text") == "Tea «café» 💬"
     assert dict.get(memo, "text") == pack("Tea «café» 💬")
     assert PackedMemo({"kept": "as it was"})["kept"] == "as it was"  # from Pelican's dict
+
+
+def shares_its_keys(obj):
+    """Whether `obj`'s attributes are kept in its class's shared table of names: its
+    values alone, smaller than a dict of its own holding the same."""
+    return sys.getsizeof(vars(obj)) < sys.getsizeof(dict(vars(obj)))
+
+
+def test_names_put_in_the_table_first_stay_shared_once_articles_are_many():
+    class Post(Article):  # a class of its own: a fresh table, whatever the tests made
+        pass
+
+    share_keys(Post, ARTICLE_ATTRIBUTES)
+    settings = {**DEFAULT_CONFIG, "SITEURL": ""}
+    posts = [
+        Post(
+            BODY,
+            metadata={"title": f"Post {n}", "date": datetime.datetime(2026, 1, 1)},
+            settings=settings,
+            context={"generated_content": {}, "static_content": {}},
+        )
+        for n in range(300)
+    ]
+    for post in posts:
+        compact(post)
+        for name in ARTICLE_ATTRIBUTES[1:]:
+            setattr(post, name, None)
+    assert all(shares_its_keys(post) for post in posts)
+
+
+# Run in the build's own process: at the end, every article's attribute names and
+# whether they are kept in the shared table.
+PROBE = """
+import gc, json, sys
+from pelican import signals
+from pelican.contents import Article
+from sitetools.build import main
+found = {}
+def probe(_pelican):
+    articles = [o for o in gc.get_objects() if type(o) is Article]
+    found["names"] = sorted({name for a in articles for name in vars(a)})
+    found["shared"] = sum(sys.getsizeof(vars(a)) < sys.getsizeof(dict(vars(a))) for a in articles)
+    found["articles"] = len(articles)
+    print("PROBE" + json.dumps(found), flush=True)  # the build may leave with os._exit
+signals.finalized.connect(probe)
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_builds_articles_share_their_table_of_attribute_names(tmp_path):
+    """The names the plugins give articles are ARTICLE_ATTRIBUTES (put in the table
+    before any article is made), so every article of a real build keeps its attributes
+    in the shared table: a plugin giving articles more names than the table has room
+    for fails here. (An article with more metadata than the corpus', `Modified:` say,
+    has a table of its own: the shared one is full.)"""
+    content = tmp_path / "corpus"  # articles with the same metadata, as a large site's
+    write_corpus(content, 40)
+    command = build_command(tmp_path / "output", "pelicanconf.py", content)
+    command[1:3] = ["-c", PROBE]  # the same build, with the probe connected first
+    built = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    found = json.loads(built.stdout.split("PROBE", 1)[1].splitlines()[0])
+    assert found["articles"] == 40
+    assert set(ARTICLE_ATTRIBUTES) - {"_get_content"} <= set(found["names"])
+    assert found["shared"] == found["articles"], f"attribute names: {found['names']}"

@@ -299,3 +299,35 @@ def test_robots_txt_points_to_the_sitemap(siteurl, sitemap_line):
     lines = robots_txt(siteurl, "sitemap.xml").splitlines()
     assert lines[0] == "User-agent: *"
     assert lines[-1] == sitemap_line
+
+
+def test_an_articles_reading_aids_read_as_attributes_of_their_own():
+    """article.word_count, .toc, ... read the one `reading_aids` attribute; without it
+    an article has none (templates see them undefined), and an attribute its metadata
+    set is read as before."""
+    import datetime as dt
+
+    from jinja2 import Environment
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+
+    from plugins.reading_aids import ReadingAids, install_reading_aids
+
+    install_reading_aids()
+    settings = {**DEFAULT_CONFIG, "SITEURL": ""}
+
+    def article(**metadata):
+        metadata = {"title": "Post", "date": dt.datetime(2026, 1, 1), **metadata}
+        return Article("<p>x</p>", metadata=metadata, settings=settings, context={})
+
+    older = article()
+    aided = article()
+    aided.reading_aids = ReadingAids(412, 2, [], [older], older_article=older)
+    assert (aided.word_count, aided.reading_time, aided.toc) == (412, 2, [])
+    assert aided.related_articles == [older]
+    assert aided.older_article is older
+    assert aided.newer_article is None
+    assert getattr(article(), "reading_time", "none") == "none"
+    assert article(toc="by hand").toc == "by hand"
+    template = Environment().from_string("{{ a.reading_time }} min{{ b.reading_time }}")
+    assert template.render(a=aided, b=article()) == "2 min"

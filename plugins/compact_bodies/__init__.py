@@ -21,11 +21,23 @@ PLUGINS), so what the other plugins make then (cards, reading aids, search docum
 reuses the memory the bodies leave. The cost: compressing every body once a build as
 written and once as shown, and expanding it where it is read again (README).
 
+It also keeps every article's attribute table small (`share_article_keys`). CPython
+stores the attributes of a class's instances in one shared table of names plus, per
+instance, an array of values (~290 bytes for an article), but stops adding names to that
+table as instances are made: each new instance shrinks the room left, so the names the
+plugins give articles once thousands exist (prompt_cards, ...) made every article's
+attributes a table of its own (1,584 bytes; 5 MB at N = 4000, in the build and every
+process forked from it). An article made when the plugins start, before any is read,
+puts their names in the table first. The table holds at most 30 names: Pelican's
+(~23) and ARTICLE_ATTRIBUTES, which is why reading_aids keeps its six in one.
+
 tests/test_compact_bodies.py proves the built site byte-identical with and without this
-plugin, with the dev and the publish settings.
+plugin, with the dev and the publish settings, and that a build's articles share their
+attribute table.
 """
 
 from pelican import signals
+from pelican.contents import Article
 
 try:  # as Pelican loads it (PLUGIN_PATHS), or from the repository root (tests)
     from content_body import PackedBody, PackedMemo, memoized_get_content
@@ -43,6 +55,29 @@ def compact(content):
     content._get_content = PackedBody(body)
     del content._content
     return True
+
+
+# The attributes the plugins give every article, besides Pelican's own.
+ARTICLE_ATTRIBUTES = (
+    "_get_content",  # this plugin
+    "prompt_cards",  # prompt_cards
+    "share_image",  # prompt_cards
+    "preview_status",  # post_status
+    "reading_aids",  # reading_aids
+)
+
+
+def share_keys(cls, names):
+    """Put `names` in the shared table of attribute names of `cls`'s instances, through
+    one instance made for that and dropped; before many instances exist, or it is full."""
+    placeholder = object.__new__(cls)
+    for name in names:
+        object.__setattr__(placeholder, name, None)
+
+
+def share_article_keys(_pelican=None):
+    """initialized: before any article is made."""
+    share_keys(Article, ARTICLE_ATTRIBUTES)
 
 
 def pack_memo():
@@ -65,6 +100,7 @@ def compact_read(generator):
 
 
 def register():
+    signals.initialized.connect(share_article_keys)
     # *_generator_finalized: the generator has read its content and saved its reader
     # cache. Connected before the other plugins' receivers (compact_bodies comes early in
     # PLUGINS), so what they make then (cards, reading aids, search documents) takes

@@ -20,9 +20,9 @@ import sys
 import traceback
 
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
-    from forking import InChild, usable_cores
+    from forking import InChild, hand_back_free_memory, usable_cores
 except ImportError:  # imported as plugins.<name> (the tests)
-    from plugins.forking import InChild, usable_cores
+    from plugins.forking import InChild, hand_back_free_memory, usable_cores
 
 
 class ChildFailed(RuntimeError):
@@ -180,6 +180,7 @@ def _fork_children(jobs, shares, run, child_state):
     sys.stdout.flush()
     sys.stderr.flush()
     children = []
+    hand_back_free_memory()
     gc.freeze()  # a child's collections then leave the shared objects' pages unshared
     try:
         for share in shares:

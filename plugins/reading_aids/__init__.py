@@ -10,10 +10,16 @@ Every article (drafts and hidden ones too) gets these attributes, read by the th
 - `older_article` / `newer_article`: its neighbours among published articles, or None;
 - `related_articles`: up to `related_limit` published articles sharing the most tags.
 
+They are kept together in one attribute, `article.reading_aids` (a `ReadingAids`), which
+the six names read through (`ReadingAid`, on the Article class): one attribute instead
+of six keeps every article's attribute table shared with the others' (see
+plugins/compact_bodies).
+
 Why not pelican-readtime or pelican-neighbors: each would replace a few lines of pure,
 tested code here with a dependency (and its own settings) for one number or two links.
 """
 
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -21,6 +27,7 @@ import math
 from pathlib import Path
 
 from pelican import signals
+from pelican.contents import Article
 
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
     import forking
@@ -144,6 +151,43 @@ def kept_analyses(articles, kept=None):
     return [result for _key, result in results]
 
 
+@dataclasses.dataclass(slots=True)
+class ReadingAids:
+    """An article's reading aids (the module's docstring)."""
+
+    word_count: int
+    reading_time: int
+    toc: list
+    related_articles: list
+    older_article: object = None
+    newer_article: object = None
+
+
+class ReadingAid:
+    """`article.<name>`: that field of the article's `reading_aids`. A non-data
+    descriptor: an attribute of that name set on the article itself (metadata a page
+    or an unannotated article was given) is read instead, as before; an article without
+    reading aids has no such attribute (templates see it undefined)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __get__(self, article, owner=None):
+        if article is None:
+            return self
+        aids = article.__dict__.get("reading_aids")
+        if aids is None:
+            raise AttributeError(f"{type(article).__name__!r} has no attribute {self.name!r}")
+        return getattr(aids, self.name)
+
+
+def install_reading_aids(_pelican=None):
+    """Make article.word_count, .toc, ... read the article's `reading_aids` (once)."""
+    for field in dataclasses.fields(ReadingAids):
+        if not isinstance(Article.__dict__.get(field.name), ReadingAid):
+            setattr(Article, field.name, ReadingAid(field.name))
+
+
 def annotate(generator):
     aids, _errors = read_settings(generator.settings)
     published = list(generator.articles)
@@ -151,16 +195,20 @@ def annotate(generator):
     related = RelatedIndex(published)
     kept = KeptAnalyses(generator.settings) if generator.settings.get("CACHE_CONTENT") else None
     results = kept_analyses(everything, kept)
+    around = {id(article): (older, newer) for article, older, newer in neighbours(published)}
+    names = {field.name for field in dataclasses.fields(ReadingAids)}
     for article, (words, headings) in zip(everything, results, strict=True):
-        article.word_count = words
-        article.reading_time = reading_minutes(words, aids["words_per_minute"])
-        article.toc = table_of_contents(
-            headings, words, aids["toc_min_headings"], aids["toc_min_words"]
+        for name in names & vars(article).keys():  # metadata of that name: the aid wins
+            delattr(article, name)
+        older, newer = around.get(id(article), (None, None))
+        article.reading_aids = ReadingAids(
+            word_count=words,
+            reading_time=reading_minutes(words, aids["words_per_minute"]),
+            toc=table_of_contents(headings, words, aids["toc_min_headings"], aids["toc_min_words"]),
+            related_articles=related.related(article, aids["related_limit"]),
+            older_article=older,
+            newer_article=newer,
         )
-        article.related_articles = related.related(article, aids["related_limit"])
-        article.older_article = article.newer_article = None
-    for article, older, newer in neighbours(published):
-        article.older_article, article.newer_article = older, newer
     if kept:
         kept.save()
 
@@ -168,6 +216,7 @@ def annotate(generator):
 def register():
     # initialized: reject bad settings before any content is read.
     signals.initialized.connect(check_settings)
+    signals.initialized.connect(install_reading_aids)
     # article_generator_finalized: runs on every build, also when articles come from the
     # content cache without being read again, once the article lists are final.
     signals.article_generator_finalized.connect(annotate)
