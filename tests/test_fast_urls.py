@@ -89,3 +89,16 @@ def test_a_relative_source_path_is_worked_out_once_per_path():
     assert len(calls) == 1
     assert [remembered(second) for _ in range(2)] == ["relative:b.md"] * 2  # relative: asked
     assert len(calls) == 3
+
+
+def test_a_tags_url_is_formatted_without_adding_to_its_attributes():
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.urlwrappers import Tag
+
+    fast_urls.install()
+    tag = Tag("Quiet Trust", {**DEFAULT_CONFIG, "TAG_URL": "tag/{slug}/{name}/"})
+    names = set(vars(tag))
+    fields = tag.as_dict()
+    assert fields == {**vars(tag), "name": "Quiet Trust", "slug": "quiet-trust"}
+    assert tag.url == "tag/quiet-trust/Quiet Trust/"
+    assert set(vars(tag)) == names  # Pelican's slug is kept in _slug, as before

@@ -322,15 +322,10 @@ def test_a_rebuild_indexes_what_a_clean_build_indexes(tmp_path):
 
 
 def test_the_bundle_is_updated_in_place_writing_only_what_changed(tmp_path):
-    import base64
-
     from plugins.search_index import ENTRY_FILE, SearchIndexError, write_bundle
 
     def files(contents):
-        return [
-            {"path": path, "content": base64.b64encode(data).decode()}
-            for path, data in contents.items()
-        ]
+        return [{"path": path, "content": data} for path, data in contents.items()]
 
     bundle = tmp_path / "pagefind"
     first = {ENTRY_FILE: b'{"v": 1}', "fragment/en_a.pf_fragment": b"a", "pagefind.js": b"js"}
@@ -369,6 +364,7 @@ def test_answers_are_decoded_whichever_way_their_bytes_arrive():
     ]
     stream = b"".join(request(number, payload) for number, payload in enumerate(payloads, 1))
     expected = dict(enumerate(payloads, 1))
+    expected[3] = {"type": "GetFiles", "files": [{"path": "pagefind.js", "content": b"x"}]}
     for size in (1, 2, 3, 5, 7, 64, len(stream)):
         answers = AnswerDecoder()
         for start in range(0, len(stream), size):
@@ -376,7 +372,14 @@ def test_answers_are_decoded_whichever_way_their_bytes_arrive():
         assert answers.responses == expected, size
 
 
-@pytest.mark.parametrize("garbage", [b"not base64!,", b"bm90IGpzb24=,"])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"not base64!,",
+        b"bm90IGpzb24=,",  # "not json"
+        b"eyJwYXRoIjogImEiLCAiY29udGVudCI6ICIhISEifQ==,",  # a file whose content is not base64
+    ],
+)
 def test_an_answer_that_is_not_base64_json_is_reported(garbage):
     from plugins.search_index import AnswerDecoder
 

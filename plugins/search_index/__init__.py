@@ -358,8 +358,7 @@ def service_problems(responses, urls):
 
 def write_bundle(files, bundle):
     """Make the folder `bundle` hold exactly GetFiles' files ([{"path", "content"
-    (base64)}], each file's "content" taken out as it is decoded), writing only those
-    whose bytes changed.
+    (bytes, as AnswerDecoder gives them)}]), writing only those whose bytes changed.
 
     Pagefind names its index chunks and fragments by a hash of their content, so after
     one article is edited all but a few files are already there, byte for byte; writing
@@ -373,8 +372,7 @@ def write_bundle(files, bundle):
         relative = Path(file["path"])
         if relative.is_absolute() or ".." in relative.parts:
             raise SearchIndexError(f"Pagefind made a file outside its bundle: {relative}")
-        # Each file's base64 text is dropped once decoded: never the bundle twice.
-        wanted[relative.as_posix()] = base64.b64decode(file.pop("content"))
+        wanted[relative.as_posix()] = file["content"]
     _sync(bundle, wanted, _write_if_changed)
 
 
@@ -595,7 +593,10 @@ class AnswerDecoder:
     bytes arrive. The last answer (GetFiles) holds the whole bundle, its files in
     base64 again: a 500-article shard's is ~5 MB. Holding its text whole, joined and
     split before decoding it, took three copies at once, while two shards' answers
-    could meet, and the build's own process peaked then (N = 4000)."""
+    could meet, and the build's own process peaked then (N = 4000). Each file's content
+    is decoded as the answer is parsed (bytes, not base64 text): the bundle is then held
+    once while it is written, which takes seconds while the build renders (each system
+    call waits for the GIL again)."""
 
     def __init__(self):
         self.responses = {}
@@ -621,13 +622,20 @@ class AnswerDecoder:
 
     def _answer(self):
         try:
-            message = json.loads(self._json)
+            message = json.loads(self._json, object_hook=_bundle_file)
         except ValueError as error:
             raise SearchIndexError(
                 f"Pagefind answered something unexpected: {bytes(self._json[:200])!r}"
             ) from error
         self._json = bytearray()
         self.responses[message.get("message_id")] = message["payload"]
+
+
+def _bundle_file(item):
+    """json object_hook: a bundle file ({"path", "content"}) with its content decoded."""
+    if len(item) == 2 and type(item.get("content")) is str and "path" in item:
+        item["content"] = base64.b64decode(item["content"], validate=True)
+    return item
 
 
 def pagefind_executable():
