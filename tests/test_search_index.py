@@ -372,6 +372,35 @@ def test_answers_are_decoded_whichever_way_their_bytes_arrive():
         assert answers.responses == expected, size
 
 
+def test_a_bundles_files_are_taken_out_of_the_answer_as_they_arrive():
+    """The GetFiles answer never sits whole in memory: each file is decoded and cut out
+    as soon as its bytes are there, in Pagefind's own compact JSON as in spaced JSON."""
+    import base64
+    import json
+    import os
+
+    from plugins.search_index import AnswerDecoder
+
+    files = {f"fragment/f{n}.pf_fragment": os.urandom(200_000) for n in range(6)}
+    payload = {
+        "type": "GetFiles",
+        "files": [
+            {"path": path, "content": base64.b64encode(data).decode()}
+            for path, data in files.items()
+        ],
+    }
+    expected = [{"path": path, "content": data} for path, data in files.items()]
+    for separators in ((",", ":"), (", ", ": ")):
+        message = json.dumps({"message_id": 9, "payload": payload}, separators=separators)
+        stream = base64.b64encode(message.encode()) + b","
+        answers, largest = AnswerDecoder(), 0
+        for start in range(0, len(stream), 65536):
+            answers.feed(stream[start : start + 65536])
+            largest = max(largest, len(answers._json))
+        assert answers.responses == {9: {"type": "GetFiles", "files": expected}}
+        assert largest < 400_000  # about one file's base64, never the 1.6 MB answer
+
+
 @pytest.mark.parametrize(
     "garbage",
     [

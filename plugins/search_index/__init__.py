@@ -588,20 +588,30 @@ class PagefindRun:
         return answers.responses
 
 
+# A bundle file in a GetFiles answer, as Pagefind writes it: its path (a JSON string)
+# and its content (base64). Outside a JSON string, `{"path"` can only open such an object.
+_BUNDLE_FILE = re.compile(
+    rb'\{\s*"path"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*"content"\s*:\s*"([A-Za-z0-9+/=]*)"\s*\}'
+)
+
+
 class AnswerDecoder:
     """Pagefind's answers (each base64-encoded JSON, then a comma), decoded as their
     bytes arrive. The last answer (GetFiles) holds the whole bundle, its files in
-    base64 again: a 500-article shard's is ~5 MB. Holding its text whole, joined and
-    split before decoding it, took three copies at once, while two shards' answers
-    could meet, and the build's own process peaked then (N = 4000). Each file's content
-    is decoded as the answer is parsed (bytes, not base64 text): the bundle is then held
-    once while it is written, which takes seconds while the build renders (each system
-    call waits for the GIL again)."""
+    base64 again: a 500-article shard's is ~5 MB. Held whole (the base64 text, then the
+    JSON, then its strings, then the files), it made the build's own process peak while
+    the pages were written (N = 4000). So each bundle file is taken out of the answer as
+    soon as its bytes are there (`_take_files`): its content decoded, the file left as
+    its number in the JSON, which is parsed at the end with the files put back (as
+    {"path", "content" (bytes)}); an answer written some other way is parsed whole
+    (`_bundle_file`), with the same result."""
 
     def __init__(self):
         self.responses = {}
         self._json = bytearray()  # the current answer, decoded so far
         self._undecoded = b""  # its last base64 characters, fewer than 4
+        self._files = []  # the bundle files taken out of it
+        self._scanned = 0  # where in _json the next file may start
 
     def feed(self, chunk):
         pieces = chunk.split(b",")
@@ -619,15 +629,33 @@ class AnswerDecoder:
                 f"Pagefind answered something unexpected: {text[:200]!r}"
             ) from error
         self._undecoded = text[whole:]
+        self._take_files()
+
+    def _take_files(self):
+        while match := _BUNDLE_FILE.search(self._json, self._scanned):
+            try:
+                path = json.loads(match[1])
+                content = base64.b64decode(match[2], validate=True)
+            except ValueError as error:
+                raise SearchIndexError(
+                    f"Pagefind answered something unexpected: {match[0][:200]!r}"
+                ) from error
+            number = b"%d" % len(self._files)
+            self._files.append({"path": path, "content": content})
+            self._json[match.start() : match.end()] = number
+            self._scanned = match.start() + len(number)
 
     def _answer(self):
         try:
             message = json.loads(self._json, object_hook=_bundle_file)
-        except ValueError as error:
+            if self._files:
+                files = message["payload"]["files"]
+                message["payload"]["files"] = [self._files[number] for number in files]
+        except (ValueError, KeyError, TypeError, IndexError) as error:
             raise SearchIndexError(
                 f"Pagefind answered something unexpected: {bytes(self._json[:200])!r}"
             ) from error
-        self._json = bytearray()
+        self._json, self._files, self._scanned = bytearray(), [], 0
         self.responses[message.get("message_id")] = message["payload"]
 
 
