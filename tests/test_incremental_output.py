@@ -22,8 +22,10 @@ from plugins.incremental_output.writer import (
     PageRecord,
     context_values,
     load_state,
+    pack_records,
     rendered_pieces,
     save_state,
+    unpack_records,
 )
 from tests.sitebuild import ROOT, run_build
 
@@ -347,8 +349,12 @@ def test_the_record_reads_back_as_written_and_a_malformed_one_as_none(tmp_path):
         "a/index.html": PageRecord("f1", (12, 34), ("content/a.md",), "b1"),
         "tags/index.html": PageRecord("f2", (5, 6), (), NO_BODIES),
     }
-    save_state(state, {"/site/output": pages})
+    save_state(state, "/site/output", [pages])
     assert load_state(state) == {"/site/output": pages}
+    first, second = dict(list(pages.items())[:1]), dict(list(pages.items())[1:])
+    save_state(state, "/site/output", [{}, first, {}, second])  # a batch per process
+    assert load_state(state) == {"/site/output": pages}
+    assert unpack_records(pack_records(pages)) == pages
     state.write_text(json.dumps({"version": 2, "pages": {"/site/output": {"a": [1, 2]}}}))
     assert load_state(state) == {}
 

@@ -138,7 +138,8 @@ class Build:
         if self.writer is None:
             return
         written = self.writer._writer._written_files
-        removed = remove_stale(self.output_path, self.previous, self.writer.pages, written)
+        names = self.writer.page_names()
+        removed = remove_stale(self.output_path, self.previous, names, written)
         logger.info(
             "incremental_output: %d page(s) rendered, %d unchanged, %d stale removed",
             self.writer.rendered,
@@ -149,7 +150,7 @@ class Build:
     def finish(self):
         """The build succeeded: record its pages."""
         if self.writer is not None and self.incremental:
-            save_state(self.state_path, {self.output_path: self.writer.pages})
+            save_state(self.state_path, self.output_path, self.writer.page_records())
 
 
 def remove_stale(output_path, previous, current, written):
