@@ -355,6 +355,9 @@ def test_the_record_reads_back_as_written_and_a_malformed_one_as_none(tmp_path):
     save_state(state, "/site/output", [{}, first, {}, second])  # a batch per process
     assert load_state(state) == {"/site/output": pages}
     assert unpack_records(pack_records(pages)) == pages
+    many = {f"p{n}/index.html": PageRecord(f"f{n}", (n, n), (), NO_BODIES) for n in range(2500)}
+    save_state(state, "/site/output", [pages, many])  # written a thousand records at a time
+    assert load_state(state) == {"/site/output": {**pages, **many}}
     state.write_text(json.dumps({"version": 2, "pages": {"/site/output": {"a": [1, 2]}}}))
     assert load_state(state) == {}
 

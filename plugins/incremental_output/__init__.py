@@ -138,7 +138,7 @@ class Build:
         if self.writer is None:
             return
         written = self.writer._writer._written_files
-        names = self.writer.page_names()
+        names = self.writer.page_names() if self.previous else ()  # a first build: none
         removed = remove_stale(self.output_path, self.previous, names, written)
         logger.info(
             "incremental_output: %d page(s) rendered, %d unchanged, %d stale removed",

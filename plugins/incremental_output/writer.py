@@ -127,8 +127,9 @@ def save_state(path, output_path, batches):
         file.write(f'{{"version": {STATE_VERSION}, "pages": {{{json.dumps(output_path)}: {{')
         separator = ""
         for batch in batches:
-            if batch:
-                file.write(separator + json.dumps(batch)[1:-1])
+            items = iter(batch.items())
+            while part := dict(islice(items, 1000)):
+                file.write(separator + json.dumps(part)[1:-1])
                 separator = ", "
         file.write("}}}")
     os.replace(temporary, path)
