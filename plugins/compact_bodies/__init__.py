@@ -28,8 +28,9 @@ table as instances are made: each new instance shrinks the room left, so the nam
 plugins give articles once thousands exist (prompt_cards, ...) made every article's
 attributes a table of its own (1,584 bytes; 5 MB at N = 4000, in the build and every
 process forked from it). An article made when the plugins start, before any is read,
-puts their names in the table first. The table holds at most 30 names: Pelican's
-(~23) and ARTICLE_ATTRIBUTES, which is why reading_aids keeps its six in one.
+puts their names in the table first. The table holds about 28 names (CPython 3.11):
+Pelican's (23 for an article with the usual metadata) and ARTICLE_ATTRIBUTES, which is
+why reading_aids keeps its six in one.
 
 tests/test_compact_bodies.py proves the built site byte-identical with and without this
 plugin, with the dev and the publish settings, and that a build's articles share their
@@ -69,7 +70,8 @@ ARTICLE_ATTRIBUTES = (
 
 def share_keys(cls, names):
     """Put `names` in the shared table of attribute names of `cls`'s instances, through
-    one instance made for that and dropped; before many instances exist, or it is full."""
+    one instance made for that and dropped. Call it before instances are made: once
+    a few exist, the table has no room left for names."""
     placeholder = object.__new__(cls)
     for name in names:
         object.__setattr__(placeholder, name, None)
