@@ -11,15 +11,26 @@ a site URL and memoizes the result per (object, site URL).
 from isal import isal_zlib
 
 
+def pack_bytes(data):
+    """`data` compressed (ISA-L's deflate, level 1: the corpus' HTML to 30 %): what the
+    build keeps packed in memory is packed so, here alone."""
+    return isal_zlib.compress(data, 1)
+
+
+def unpack_bytes(data):
+    """The bytes `data` was packed from."""
+    return isal_zlib.decompress(data)
+
+
 def pack(text):
-    """`text` compressed (ISA-L's deflate, level 1: the corpus' HTML to 30 %), as bytes:
-    the same text packed by the same library always gives the same bytes."""
-    return isal_zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+    """`text` packed (pack_bytes), as bytes: the same text packed by the same library
+    always gives the same bytes."""
+    return pack_bytes(text.encode("utf-8", "surrogatepass"))
 
 
 def unpack(data):
     """The text `data` was packed from."""
-    return isal_zlib.decompress(data).decode("utf-8", "surrogatepass")
+    return unpack_bytes(data).decode("utf-8", "surrogatepass")
 
 
 class PackedBody:

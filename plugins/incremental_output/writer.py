@@ -25,15 +25,16 @@ from itertools import islice
 from pathlib import Path
 from typing import NamedTuple
 
-from isal import isal_zlib
 from pelican import signals
 from pelican.contents import Content
 from pelican.paginator import Paginator
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
+    from content_body import pack_bytes, unpack_bytes
     from forking import fork_is_safe
 except ImportError:  # imported as plugins.<name> (the tests)
+    from plugins.content_body import pack_bytes, unpack_bytes
     from plugins.forking import fork_is_safe
 
 from .fingerprint import Encoder, Unfingerprintable, body_digest, digest, unrendered_fields
@@ -138,11 +139,11 @@ def save_state(path, output_path, batches):
 def pack_records(records):
     """{name: PageRecord} as compressed bytes: the page renderers' records (~18,000 at
     N = 4000, 6.7 MB as objects) stay so in the build's process until they are saved."""
-    return isal_zlib.compress(pickle.dumps(records, pickle.HIGHEST_PROTOCOL), 1)
+    return pack_bytes(pickle.dumps(records, pickle.HIGHEST_PROTOCOL))
 
 
 def unpack_records(data):
-    return pickle.loads(isal_zlib.decompress(data))
+    return pickle.loads(unpack_bytes(data))
 
 
 def file_stamp(path):
