@@ -223,3 +223,7 @@ GZIP_CACHE = False
 # cache, checked against each template's source), ~0.1 s of every rebuild per process.
 PLUGINS += ["template_cache"]
 TEMPLATE_CACHE = True
+# plugins/site_fragments: the footer, the same on every page, is rendered once per build
+# process, not once per page (theme/templates/base.html calls site_fragment: the theme
+# needs this plugin).
+PLUGINS += ["site_fragments"]
