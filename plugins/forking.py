@@ -59,17 +59,24 @@ def lower_priority(pid=0):
         os.setpriority(os.PRIO_PROCESS, pid, now + BACKGROUND_NICENESS)
 
 
+def glibc_function(name):
+    """The C library's function `name` (malloc_trim, mallopt, ...), or None where there
+    is no such function (not glibc): the memory tuning is then simply not done."""
+    try:
+        return getattr(ctypes.CDLL(None), name)
+    except (OSError, AttributeError):
+        return None
+
+
 def hand_back_free_memory():
     """Hand the heap's free pages back to the system (glibc's malloc_trim), before
     forking: a child's resident set starts as its parent's, free pages included. What
     the build's process freed since its peak (bodies read and packed, the reader's
     buffers, ...) stays resident otherwise: at N = 4000 the page renderers started 3 MB
     higher and ended 3-5 MB higher (README, "Benchmarks"). Not glibc: nothing to do."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(0)
+    trim = glibc_function("malloc_trim")
+    if trim is not None:
+        trim(0)
 
 
 def usable_cores():

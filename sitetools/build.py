@@ -10,7 +10,6 @@ message per problem, with the file (and line) and the fix; the traceback only wi
 
 import argparse
 import atexit
-import ctypes
 import json
 import logging
 import os
@@ -176,11 +175,11 @@ def hand_back_large_blocks():
     (The image workers, which reuse their buffers, set the opposite:
     prompt_cards.imagecache.keep_freed_memory.)
     """
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(M_MMAP_THRESHOLD, DEFAULT_MMAP_THRESHOLD)
+    from plugins.forking import glibc_function
+
+    mallopt = glibc_function("mallopt")
+    if mallopt is not None:
+        mallopt(M_MMAP_THRESHOLD, DEFAULT_MMAP_THRESHOLD)
 
 
 def main(argv=None):

@@ -11,7 +11,6 @@ worker processes, so the build writes its pages while the images are drawn.
 
 import atexit
 import contextlib
-import ctypes
 import functools
 import logging
 import os
@@ -24,9 +23,15 @@ from pathlib import Path
 from .render import card_png
 
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
-    from forking import InChild, fork_is_safe, lower_priority, usable_cores
+    from forking import InChild, fork_is_safe, glibc_function, lower_priority, usable_cores
 except ImportError:  # imported as plugins.<name> (the content linter, the tests)
-    from plugins.forking import InChild, fork_is_safe, lower_priority, usable_cores
+    from plugins.forking import (
+        InChild,
+        fork_is_safe,
+        glibc_function,
+        lower_priority,
+        usable_cores,
+    )
 
 logger = logging.getLogger(__name__)
 
@@ -78,9 +83,8 @@ def keep_freed_memory():
     them in again, which took a fifth of a worker's CPU time. A worker's heap stays a few
     MB, and it exits when the images are done. Not glibc: nothing to change.
     """
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+    mallopt = glibc_function("mallopt")
+    if mallopt is None:
         return
     mallopt(_M_TRIM_THRESHOLD, _KEEP_FREED)
     mallopt(_M_MMAP_THRESHOLD, _KEEP_FREED)
