@@ -59,6 +59,12 @@ def lower_priority(pid=0):
         os.setpriority(os.PRIO_PROCESS, pid, now + BACKGROUND_NICENESS)
 
 
+# glibc's mallopt() parameters (malloc.h): the size below which freed memory at the top of
+# the heap is kept, and the size from which a block gets a mapping of its own.
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+
+
 def glibc_function(name):
     """The C library's function `name` (malloc_trim, mallopt, ...), or None where there
     is no such function (not glibc): the memory tuning is then simply not done."""

@@ -156,9 +156,7 @@ def describe_logged_error(message, cause, settings):
     return f"{message}: {cause}" if cause is not None else message
 
 
-# glibc's mallopt() parameter for the size from which a block gets its own mapping, and
-# glibc's default for it.
-M_MMAP_THRESHOLD = -3
+# glibc's default size from which a block gets a mapping of its own (M_MMAP_THRESHOLD).
 DEFAULT_MMAP_THRESHOLD = 128 * 1024
 
 
@@ -175,7 +173,7 @@ def hand_back_large_blocks():
     (The image workers, which reuse their buffers, set the opposite:
     prompt_cards.imagecache.keep_freed_memory.)
     """
-    from plugins.forking import glibc_function
+    from plugins.forking import M_MMAP_THRESHOLD, glibc_function
 
     mallopt = glibc_function("mallopt")
     if mallopt is not None:

@@ -23,8 +23,10 @@ from pathlib import Path
 from .render import card_png
 
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
+    import forking
     from forking import InChild, fork_is_safe, glibc_function, lower_priority, usable_cores
 except ImportError:  # imported as plugins.<name> (the content linter, the tests)
+    from plugins import forking
     from plugins.forking import (
         InChild,
         fork_is_safe,
@@ -70,8 +72,7 @@ def _render_chunk(specs, cache_dir):
     return len(specs)
 
 
-# glibc's mallopt() parameters, and the size below which freed memory is kept for reuse.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+# The size below which a worker keeps the memory it frees for reuse.
 _KEEP_FREED = 32 << 20
 
 
@@ -86,8 +87,8 @@ def keep_freed_memory():
     mallopt = glibc_function("mallopt")
     if mallopt is None:
         return
-    mallopt(_M_TRIM_THRESHOLD, _KEEP_FREED)
-    mallopt(_M_MMAP_THRESHOLD, _KEEP_FREED)
+    mallopt(forking.M_TRIM_THRESHOLD, _KEEP_FREED)
+    mallopt(forking.M_MMAP_THRESHOLD, _KEEP_FREED)
 
 
 def worker_count(setting, missing):
