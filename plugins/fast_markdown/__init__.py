@@ -11,6 +11,9 @@ Pelican's `_parse_metadata()` deregisters the `meta` preprocessor from the insta
 that formatted metadata fields are not parsed for metadata); the reader registers it
 again, at its original priority, before the next file.
 
+`processors.py` gives the instance's inline and block processors a cheap check before
+each regex search (a third of the conversion time; the HTML is the same).
+
 `prefetch.py` converts part of the files on the second core while Pelican reads the
 rest (started when the articles and pages generators are created).
 """
@@ -23,7 +26,7 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 from pelican.utils import file_suffix, pelican_open
 
-from . import prefetch
+from . import prefetch, processors
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +42,7 @@ class ReusingMarkdownReader(MarkdownReader):
 
     def _markdown(self):
         if self._shared is None:
-            self._shared = Markdown(**self.settings["MARKDOWN"])
+            self._shared = processors.speed_up(Markdown(**self.settings["MARKDOWN"]))
             preprocessors = self._shared.preprocessors
             priority = next(
                 item.priority for item in preprocessors._priority if item.name == "meta"
