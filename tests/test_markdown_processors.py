@@ -6,13 +6,26 @@ import random
 import pytest
 from markdown import Markdown, blockprocessors
 from markdown.treeprocessors import InlineProcessor
+from pelican.readers import MarkdownReader
 from pelican.settings import read_settings
 
 from bench.corpus import write_corpus
 from plugins.fast_markdown import processors
+from plugins.prompt_cards.markdown_ext import PromptBlockExtension
 from tests.sitebuild import ROOT
 
-SITE_MARKDOWN = read_settings(str(ROOT / "pelicanconf.py"))["MARKDOWN"]
+
+def site_markdown():
+    """The site's Markdown configuration as a build has it: the extensions Pelican's
+    reader adds from `extension_configs` and `prompt_cards`' own."""
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    MarkdownReader(settings)
+    config = settings["MARKDOWN"]
+    config["extensions"].append(PromptBlockExtension())
+    return config
+
+
+SITE_MARKDOWN = site_markdown()
 CONFIGURATIONS = {
     "site": SITE_MARKDOWN,
     "bare": {},
