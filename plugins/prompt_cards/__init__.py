@@ -12,7 +12,7 @@ deck (grouping, prompt of the day, draw order), settings, markdown_ext, generato
 
 from pelican import signals
 
-from .generator import attach_cards, configure, get_generators
+from .generator import attach_cards, configure, get_generators, publish_cached_images
 
 
 def register():
@@ -25,3 +25,6 @@ def register():
     signals.article_generator_finalized.connect(attach_cards)
     # get_generators: the deck, card pages and share images are new output files.
     signals.get_generators.connect(get_generators)
+    # finalized: every page is written. Share images that are all cached are linked
+    # first thing; images still being drawn are waited for last (publish_last).
+    signals.finalized.connect(publish_cached_images)

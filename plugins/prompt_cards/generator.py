@@ -427,11 +427,11 @@ class ShareImagesGenerator(Generator):
         self.rendering = self.start_images()  # drawn while the other generators write
 
     def generate_output(self, writer):
-        rendering = getattr(self, "rendering", None)
-        if rendering is not None and not rendering.missing:
-            self.write_images()  # every image is cached: nothing to wait for
-        else:
-            publish_last(self)
+        # Linked at `finalized`, when every page is written: a card's image goes into its
+        # page's folder, made by then. (Linked while the card pages were written, in a
+        # build with every image cached, the build's process made 3,000 of those folders
+        # while the page renderers made them too, in the same parent folder.)
+        publish_last(self)
 
     def start_images(self):
         """Begin rendering the missing images in the background (or take over the
@@ -499,6 +499,15 @@ def publish_last(generator):
         stale.rendering.stop()  # its build failed before it was finalized
     signals.finalized.disconnect(publish_images)  # left by that build: connected anew,
     signals.finalized.connect(publish_images)  # so it is the last one again
+
+
+def publish_cached_images(pelican):
+    """finalized, before the other plugins' receivers (sitemap, search index): when no
+    image is being drawn, link them now, while Pagefind may still be indexing."""
+    generator = _publishing
+    rendering = getattr(generator, "rendering", None)
+    if rendering is not None and not rendering.missing:
+        publish_images(pelican)
 
 
 def publish_images(pelican):
