@@ -169,6 +169,25 @@ def _apply_quietly(function, items):
     return None if flag.raised else results
 
 
+class MapInChild:
+    """[function(item) for item in items] computed in a forked child from now on, while
+    this process does other work. `results()` waits for it; if the child failed or
+    logged a warning, they are computed here instead, so errors are raised and warnings
+    logged here, once, in order (as map_in_two does for its half)."""
+
+    def __init__(self, function, items):
+        self.function, self.items = function, list(items)
+        self._child = InChild(_apply_quietly, function, self.items)
+
+    def results(self):
+        theirs = self._child.result()
+        return theirs if theirs is not None else _apply(self.function, self.items)
+
+    def close(self):
+        """Stop the child: its results will not be asked for."""
+        self._child.close()
+
+
 def map_in_two(function, items, at_least):
     """[function(item) for item in items], the second half computed in a forked child
     when there are `at_least` items and a second process can run. The child's half is

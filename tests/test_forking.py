@@ -112,3 +112,18 @@ def test_finished_says_whether_the_child_has_answered():
     assert child.finished(timeout=10) is True
     assert child.result() is None  # time.sleep returns None
     assert child.finished() is True  # closed: nothing left to wait for
+
+
+def test_map_in_child_returns_the_childs_results_or_computes_them_here(caplog):
+    parent = os.getpid()
+    assert forking.MapInChild(lambda n: n * n, range(5)).results() == [0, 1, 4, 9, 16]
+    assert set(forking.MapInChild(lambda n: os.getpid(), range(3)).results()) != {parent}
+
+    def warns(n):
+        if n == 2:
+            logging.getLogger("test-forking").warning("item %d looks odd", n)
+        return os.getpid()
+
+    with caplog.at_level(logging.WARNING):
+        assert forking.MapInChild(warns, range(4)).results() == [parent] * 4
+    assert [r.getMessage() for r in caplog.records] == ["item 2 looks odd"]

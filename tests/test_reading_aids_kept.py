@@ -108,3 +108,47 @@ def test_a_rebuild_with_kept_analyses_does_not_fork(tmp_path, monkeypatch):
     assert not again.empty
     assert reading_aids.analyses(articles, again) == reading_aids.analyses(articles)
     assert children == ["_apply_quietly"]  # only the call without kept analyses forked
+
+
+class _Generator:
+    """What start_analyses() and annotate read of an articles generator."""
+
+    def __init__(self, articles, settings):
+        self.articles, self.drafts, self.hidden_articles = articles, [], []
+        self.settings = settings
+
+
+def test_a_first_build_analyses_every_article_in_a_process_started_once_they_are_read(
+    tmp_path, monkeypatch
+):
+    children = _forks(monkeypatch)
+    articles = _articles(reading_aids.SPLIT_FROM + 1)
+    generator = _Generator(articles, {"CACHE_PATH": str(tmp_path), "CACHE_CONTENT": True})
+    reading_aids.start_analyses(generator)  # article_generator_pretaxonomy
+    assert children == ["_apply_quietly"]
+    kept, results = reading_aids.early_results(
+        generator, reading_aids.articles_to_annotate(generator)
+    )
+    assert kept.empty
+    assert results == reading_aids.analyses(articles)  # all of them, as computed here
+    assert reading_aids.early_results(generator, articles) is None  # taken once
+
+
+def test_early_analyses_of_lists_changed_since_are_not_used(tmp_path, monkeypatch):
+    _forks(monkeypatch)
+    articles = _articles(reading_aids.SPLIT_FROM + 1)
+    generator = _Generator(articles, {"CACHE_PATH": str(tmp_path)})
+    reading_aids.start_analyses(generator)
+    assert reading_aids.early_results(generator, articles[1:]) is None
+
+
+def test_no_early_process_for_few_articles_or_kept_analyses(tmp_path, monkeypatch):
+    articles = _articles(reading_aids.SPLIT_FROM + 1)
+    settings = {"CACHE_PATH": str(tmp_path), "CACHE_CONTENT": True}
+    first = KeptAnalyses(settings)
+    reading_aids.kept_analyses(articles, first)
+    first.save()
+    children = _forks(monkeypatch)
+    reading_aids.start_analyses(_Generator(articles, settings))  # kept: none needed
+    reading_aids.start_analyses(_Generator(articles[:10], {"CACHE_PATH": str(tmp_path / "x")}))
+    assert children == []

@@ -25,6 +25,7 @@ import hashlib
 import logging
 import math
 from pathlib import Path
+from typing import NamedTuple
 
 from pelican import signals
 from pelican.contents import Article
@@ -141,14 +142,71 @@ def analyses(articles, kept=None):
     return forking.map_in_two(functools.partial(_analysis, kept=kept), articles, at_least)
 
 
-def kept_analyses(articles, kept=None):
-    """The (words, headings) of each article (analyses), each also kept for the next
-    build when `kept` (a KeptAnalyses) is given."""
-    results = analyses(articles, kept)
+def kept_analyses(articles, kept=None, results=None):
+    """The (words, headings) of each article (analyses, or `results` when they are
+    already known), each also kept for the next build when `kept` (a KeptAnalyses) is
+    given."""
+    results = analyses(articles, kept) if results is None else results
     if kept is not None:
         for key, result in results:
             kept.put(key, result)
     return [result for _key, result in results]
+
+
+def articles_to_annotate(generator):
+    """Every article: published, drafts and hidden ones."""
+    return [*generator.articles, *generator.drafts, *generator.hidden_articles]
+
+
+def kept_for(settings):
+    return KeptAnalyses(settings) if settings.get("CACHE_CONTENT") else None
+
+
+class EarlyAnalyses(NamedTuple):
+    """A first build's analyses, begun in a forked process as soon as the articles are
+    read (start_analyses)."""
+
+    articles: list
+    kept: object  # KeptAnalyses or None
+    work: forking.MapInChild
+
+
+# id(generator) -> its EarlyAnalyses, from article_generator_pretaxonomy to annotate.
+_early = {}
+
+
+def start_analyses(generator):
+    """article_generator_pretaxonomy: the articles are read. When there are many and no
+    analyses are kept, a forked process analyses them all while this one groups them by
+    taxonomy and the other plugins' article_generator_finalized receivers run (prompt
+    cards); annotate takes the results. (Begun at annotate, half of them in a child, the
+    build's process waited for its half with the second core idle.)"""
+    stale = _early.pop(id(generator), None)
+    if stale is not None:
+        stale.work.close()
+    kept = kept_for(generator.settings)
+    articles = articles_to_annotate(generator)
+    if (kept is not None and not kept.empty) or len(articles) < SPLIT_FROM:
+        return
+    if not forking.can_fork():
+        return
+    try:
+        work = forking.MapInChild(_analysis, articles)
+    except OSError:  # no process to be had now: annotate analyses them
+        return
+    _early[id(generator)] = EarlyAnalyses(articles, kept, work)
+
+
+def early_results(generator, articles):
+    """(kept, results) of the analyses begun for these very articles, or None."""
+    early = _early.pop(id(generator), None)
+    if early is None:
+        return None
+    if list(map(id, early.articles)) != list(map(id, articles)):
+        # A receiver changed the lists meanwhile: analyse them now.
+        early.work.close()
+        return None
+    return early.kept, early.work.results()
 
 
 @dataclasses.dataclass(slots=True)
@@ -191,10 +249,15 @@ def install_reading_aids(_pelican=None):
 def annotate(generator):
     aids, _errors = read_settings(generator.settings)
     published = list(generator.articles)
-    everything = published + list(generator.drafts) + list(generator.hidden_articles)
+    everything = articles_to_annotate(generator)
     related = RelatedIndex(published)
-    kept = KeptAnalyses(generator.settings) if generator.settings.get("CACHE_CONTENT") else None
-    results = kept_analyses(everything, kept)
+    early = early_results(generator, everything)
+    if early is not None:
+        kept, analysed = early
+        results = kept_analyses(everything, kept, analysed)
+    else:
+        kept = kept_for(generator.settings)
+        results = kept_analyses(everything, kept)
     around = {id(article): (older, newer) for article, older, newer in neighbours(published)}
     names = {field.name for field in dataclasses.fields(ReadingAids)}
     for article, (words, headings) in zip(everything, results, strict=True):
@@ -217,6 +280,9 @@ def register():
     # initialized: reject bad settings before any content is read.
     signals.initialized.connect(check_settings)
     signals.initialized.connect(install_reading_aids)
+    # article_generator_pretaxonomy: the articles are read; a first build starts
+    # analysing them in a second process.
+    signals.article_generator_pretaxonomy.connect(start_analyses)
     # article_generator_finalized: runs on every build, also when articles come from the
     # content cache without being read again, once the article lists are final.
     signals.article_generator_finalized.connect(annotate)
