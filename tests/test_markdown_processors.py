@@ -112,6 +112,28 @@ def test_the_checks_catch_a_wrong_inline_rule(monkeypatch):
     assert any(fast.reset().convert(t) != stock.reset().convert(t) for t in documents)
 
 
+def test_the_checks_catch_a_wrong_trigger(monkeypatch):
+    text = "A line that ends in two spaces  \nbreaks."
+    stock, fast = converters(SITE_MARKDOWN)
+    assert (
+        fast.convert(text)
+        == stock.convert(text)
+        == "<p>A line that ends in two spaces<br>\nbreaks.</p>"
+    )
+    monkeypatch.setitem(processors.INLINE_TRIGGERS, processors.inlinepatterns.LINE_BREAK_RE, "#")
+    stock, fast = converters(SITE_MARKDOWN)
+    assert fast.convert(text) != stock.convert(text)
+
+
+def test_texts_are_skipped_whole_only_when_every_patterns_triggers_are_known():
+    md = processors.speed_up(Markdown(extensions=["extra", "smarty"]))
+    md.convert("*a* 'b'")
+    assert md.treeprocessors["inline"]._any_trigger is not None
+    # smarty's own InlineProcessor, with patterns whose triggers are not in the table
+    assert type(md.treeprocessors["smarty"]) is processors.CheckingInlineProcessor
+    assert md.treeprocessors["smarty"]._any_trigger is None
+
+
 def test_only_stock_processors_are_given_checks():
     class OwnInline(InlineProcessor):
         pass
