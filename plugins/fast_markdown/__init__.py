@@ -12,7 +12,7 @@ that formatted metadata fields are not parsed for metadata); the reader register
 again, at its original priority, before the next file.
 
 `processors.py` gives the instance's inline and block processors a cheap check before
-each regex search (a third of the conversion time; the HTML is the same).
+each regex search (a corpus article: 2.6-2.7 ms -> 1.36 ms; the HTML is the same).
 
 `prefetch.py` converts part of the files on the second core while Pelican reads the
 rest (started when the articles and pages generators are created).

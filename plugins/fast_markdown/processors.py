@@ -23,14 +23,6 @@ from markdown import blockprocessors, inlinepatterns, util
 from markdown.extensions import abbr, def_list, footnotes, tables
 from markdown.treeprocessors import InlineProcessor
 
-# Inline patterns that start with a lookbehind, by their regex, with a string any match
-# contains. The others start with a literal, which `re` already skips ahead to.
-INLINE_NEEDS = {
-    inlinepatterns.BACKTICK_RE: "`",
-    inlinepatterns.LINK_RE: "[",  # also the reference and short-reference patterns
-}
-
-
 # The footnotes extension's pattern for a reference ([^1]), defined inside its method.
 FOOTNOTE_RE = r"\[\^([^\]]*)\]"
 
@@ -48,6 +40,13 @@ INLINE_TRIGGERS = {
     inlinepatterns.HTML_RE: "<",
     inlinepatterns.ENTITY_RE: "&",
     inlinepatterns.LINE_BREAK_RE: "\n",
+}
+
+# Inline patterns that start with a lookbehind (code spans; links, references and short
+# references), by their regex, with the character any match contains: `re` cannot skip
+# ahead to a literal for them, str.find can. The others start with a literal.
+INLINE_NEEDS = {
+    regex: INLINE_TRIGGERS[regex] for regex in (inlinepatterns.BACKTICK_RE, inlinepatterns.LINK_RE)
 }
 
 
