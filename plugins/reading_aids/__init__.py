@@ -180,7 +180,8 @@ def start_analyses(generator):
     analyses are kept, a forked process analyses them all while this one groups them by
     taxonomy and the other plugins' article_generator_finalized receivers run (prompt
     cards); annotate takes the results. (Begun at annotate, half of them in a child, the
-    build's process waited for its half with the second core idle.)"""
+    build's process waited for its half with the second core idle.) The HTML analysed is
+    final once read: compact_bodies only packs it, at article_generator_finalized."""
     stale = _early.pop(id(generator), None)
     if stale is not None:
         stale.work.close()
