@@ -198,13 +198,12 @@ def map_in_two(function, items, at_least):
         return _apply(function, items)
     cut = len(items) // 2
     try:
-        child = InChild(_apply_quietly, function, items[cut:])
+        theirs = MapInChild(function, items[cut:])
     except OSError:  # no process to be had now: all of it here
         return _apply(function, items)
     try:
         mine = _apply(function, items[:cut])
     except BaseException:
-        child.close()
+        theirs.close()
         raise
-    theirs = child.result()
-    return mine + (theirs if theirs is not None else _apply(function, items[cut:]))
+    return mine + theirs.results()

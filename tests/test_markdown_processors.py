@@ -2,6 +2,7 @@
 must be exactly stock Python-Markdown's, for any document."""
 
 import random
+from types import SimpleNamespace
 
 import pytest
 from markdown import Markdown, blockprocessors
@@ -11,18 +12,17 @@ from pelican.settings import read_settings
 
 from bench.corpus import write_corpus
 from plugins.fast_markdown import processors
-from plugins.prompt_cards.markdown_ext import PromptBlockExtension
+from plugins.prompt_cards.generator import configure
 from tests.sitebuild import ROOT
 
 
 def site_markdown():
-    """The site's Markdown configuration as a build has it: the extensions Pelican's
-    reader adds from `extension_configs` and `prompt_cards`' own."""
+    """The site's Markdown configuration as a build has it: `prompt_cards`' extension
+    (put in place at `initialized`) and those Pelican's reader adds from
+    `extension_configs`."""
     settings = read_settings(str(ROOT / "pelicanconf.py"))
-    MarkdownReader(settings)
-    config = settings["MARKDOWN"]
-    config["extensions"].append(PromptBlockExtension())
-    return config
+    configure(SimpleNamespace(settings=settings))
+    return MarkdownReader(settings).settings["MARKDOWN"]
 
 
 SITE_MARKDOWN = site_markdown()

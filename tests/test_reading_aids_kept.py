@@ -131,7 +131,7 @@ def test_a_first_build_analyses_every_article_in_a_process_started_once_they_are
     )
     assert kept.empty
     assert results == reading_aids.analyses(articles)  # all of them, as computed here
-    assert reading_aids.early_results(generator, articles) is None  # taken once
+    assert reading_aids.early_results(generator, articles)[1] is None  # taken once
 
 
 def test_early_analyses_of_lists_changed_since_are_not_used(tmp_path, monkeypatch):
@@ -139,7 +139,7 @@ def test_early_analyses_of_lists_changed_since_are_not_used(tmp_path, monkeypatc
     articles = _articles(reading_aids.SPLIT_FROM + 1)
     generator = _Generator(articles, {"CACHE_PATH": str(tmp_path)})
     reading_aids.start_analyses(generator)
-    assert reading_aids.early_results(generator, articles[1:]) is None
+    assert reading_aids.early_results(generator, articles[1:])[1] is None
 
 
 def test_no_early_process_for_few_articles_or_kept_analyses(tmp_path, monkeypatch):
@@ -149,6 +149,10 @@ def test_no_early_process_for_few_articles_or_kept_analyses(tmp_path, monkeypatc
     reading_aids.kept_analyses(articles, first)
     first.save()
     children = _forks(monkeypatch)
-    reading_aids.start_analyses(_Generator(articles, settings))  # kept: none needed
+    generator = _Generator(articles, settings)
+    reading_aids.start_analyses(generator)  # kept: none needed
     reading_aids.start_analyses(_Generator(articles[:10], {"CACHE_PATH": str(tmp_path / "x")}))
     assert children == []
+    kept, results = reading_aids.early_results(generator, articles)  # loaded once, kept
+    assert not kept.empty
+    assert results is None

@@ -19,6 +19,7 @@ Why not pelican-readtime or pelican-neighbors: each would replace a few lines of
 tested code here with a dependency (and its own settings) for one number or two links.
 """
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -163,12 +164,12 @@ def kept_for(settings):
 
 
 class EarlyAnalyses(NamedTuple):
-    """A first build's analyses, begun in a forked process as soon as the articles are
-    read (start_analyses)."""
+    """What start_analyses found once the articles were read: the kept analyses (loaded
+    once a build), and a first build's analyses begun in a forked process, or None."""
 
     articles: list
     kept: object  # KeptAnalyses or None
-    work: forking.MapInChild
+    work: object  # forking.MapInChild or None
 
 
 # id(generator) -> its EarlyAnalyses, from article_generator_pretaxonomy to annotate.
@@ -183,30 +184,28 @@ def start_analyses(generator):
     build's process waited for its half with the second core idle.) The HTML analysed is
     final once read: compact_bodies only packs it, at article_generator_finalized."""
     stale = _early.pop(id(generator), None)
-    if stale is not None:
+    if stale is not None and stale.work is not None:
         stale.work.close()
     kept = kept_for(generator.settings)
     articles = articles_to_annotate(generator)
-    if (kept is not None and not kept.empty) or len(articles) < SPLIT_FROM:
-        return
-    if not forking.can_fork():
-        return
-    try:
-        work = forking.MapInChild(_analysis, articles)
-    except OSError:  # no process to be had now: annotate analyses them
-        return
+    work = None
+    if (kept is None or kept.empty) and len(articles) >= SPLIT_FROM and forking.can_fork():
+        with contextlib.suppress(OSError):  # no process to be had now: annotate does it
+            work = forking.MapInChild(_analysis, articles)
     _early[id(generator)] = EarlyAnalyses(articles, kept, work)
 
 
 def early_results(generator, articles):
-    """(kept, results) of the analyses begun for these very articles, or None."""
+    """(kept analyses, results of the analyses begun for these very articles or None)."""
     early = _early.pop(id(generator), None)
-    if early is None:
-        return None
+    if early is None:  # annotate called on its own, without start_analyses first
+        return kept_for(generator.settings), None
+    if early.work is None:
+        return early.kept, None
     if list(map(id, early.articles)) != list(map(id, articles)):
         # A receiver changed the lists meanwhile: analyse them now.
         early.work.close()
-        return None
+        return early.kept, None
     return early.kept, early.work.results()
 
 
@@ -252,13 +251,8 @@ def annotate(generator):
     published = list(generator.articles)
     everything = articles_to_annotate(generator)
     related = RelatedIndex(published)
-    early = early_results(generator, everything)
-    if early is not None:
-        kept, analysed = early
-        results = kept_analyses(everything, kept, analysed)
-    else:
-        kept = kept_for(generator.settings)
-        results = kept_analyses(everything, kept)
+    kept, analysed = early_results(generator, everything)
+    results = kept_analyses(everything, kept, analysed)
     around = {id(article): (older, newer) for article, older, newer in neighbours(published)}
     names = {field.name for field in dataclasses.fields(ReadingAids)}
     for article, (words, headings) in zip(everything, results, strict=True):
