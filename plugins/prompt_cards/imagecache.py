@@ -23,19 +23,11 @@ from pathlib import Path
 from .render import card_png
 
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
-    from forking import (
-        M_MMAP_THRESHOLD,
-        M_TRIM_THRESHOLD,
-        InChild,
-        fork_is_safe,
-        glibc_function,
-        lower_priority,
-        usable_cores,
-    )
+    import forking
+    from forking import InChild, fork_is_safe, glibc_function, lower_priority, usable_cores
 except ImportError:  # imported as plugins.<name> (the content linter, the tests)
+    from plugins import forking
     from plugins.forking import (
-        M_MMAP_THRESHOLD,
-        M_TRIM_THRESHOLD,
         InChild,
         fork_is_safe,
         glibc_function,
@@ -95,8 +87,8 @@ def keep_freed_memory():
     mallopt = glibc_function("mallopt")
     if mallopt is None:
         return
-    mallopt(M_TRIM_THRESHOLD, _KEEP_FREED)
-    mallopt(M_MMAP_THRESHOLD, _KEEP_FREED)
+    mallopt(forking.M_TRIM_THRESHOLD, _KEEP_FREED)
+    mallopt(forking.M_MMAP_THRESHOLD, _KEEP_FREED)
 
 
 def worker_count(setting, missing):
