@@ -19,6 +19,7 @@ import re
 import sys
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -76,6 +77,9 @@ ISO_DATE_RE = re.compile(
 
 # Fenced blocks as Python-Markdown's fenced_code reads them: the fence starts the line.
 FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})[ ]*\.?(?P<info>[^`\s]*)[^`]*$")
+# Where a fence (at a line's start) or an HTML comment may begin.
+REGION_START_RE = re.compile(r"^(?:`{3}|~{3})|<!--", re.MULTILINE)
+NOT_LINE_BREAK_RE = re.compile(r"[^\n]")
 INLINE_CODE_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 MD_IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]*)[^)]*\)")
 MD_REF_IMAGE_RE = re.compile(r"!\[(?P<alt>[^\]]*)\]\[(?P<ref>[^\]]*)\]")
@@ -148,9 +152,15 @@ def read_header(lines):
     return Header(fields, continuations, stray, last)
 
 
+# Each known key by its lower-case spelling (the first of METADATA_KEYS that has it).
+_KEYS_BY_LOWER = {}
+for _key in METADATA_KEYS:
+    _KEYS_BY_LOWER.setdefault(_key.lower(), _key)
+
+
 def display_key(key):
     """The canonical spelling of a known key (case-insensitive), else None."""
-    return next((k for k in METADATA_KEYS if k.lower() == key.lower()), None)
+    return _KEYS_BY_LOWER.get(key.lower())
 
 
 def closest(word, choices):
@@ -317,6 +327,8 @@ def check_date(value):
 def lint_characters(text):
     """Control characters (other than tab and line breaks) anywhere in the file."""
     findings = []
+    if not CONTROL_RE.search(text):  # nearly every file: no need to look line by line
+        return findings
     for number, line in enumerate(text.split("\n"), start=1):
         for match in CONTROL_RE.finditer(line):
             findings.append(
@@ -365,23 +377,23 @@ def scan_regions(text):
     starts = line_starts(text)
     regions = []
     pos = 0
-    while pos < len(text):
+    # Only lines that may open a fence, and comments, need a look: jump between them.
+    while (candidate := REGION_START_RE.search(text, pos)) is not None:
+        pos = candidate.start()
         line_end = text.find("\n", pos)
         line_end = len(text) if line_end == -1 else line_end
-        line = text[pos:line_end]
-        at_line_start = pos == 0 or text[pos - 1] == "\n"
-        fence = FENCE_RE.match(line) if at_line_start else None
-        if fence:
-            region = fenced_region(text, pos, line_end, fence, starts)
-            if region:
-                regions.append(region)
-                pos = region.end + 1
-                continue
-        comment = line.find("<!--")
-        if comment == -1:
+        if not text.startswith("<!--", pos):  # a line that starts like a fence
+            fence = FENCE_RE.match(text[pos:line_end])
+            if fence:
+                region = fenced_region(text, pos, line_end, fence, starts)
+                if region:
+                    regions.append(region)
+                    pos = region.end + 1
+                    continue
+        start = text.find("<!--", pos, line_end)
+        if start == -1:
             pos = line_end + 1
             continue
-        start = pos + comment
         end = text.find("-->", start + 4)
         end = len(text) if end == -1 else end + 3
         regions.append(
@@ -407,7 +419,9 @@ def fenced_region(text, pos, line_end, fence, starts):
 
 
 def line_starts(text):
-    return [0] + [m.end() for m in re.finditer("\n", text)]
+    """Where each line of `text` starts (an offset per line, the first 0)."""
+    line_ends = accumulate(map((1).__add__, map(len, text.split("\n"))), initial=0)
+    return list(line_ends)[:-1]
 
 
 def line_at(starts, offset):
@@ -452,12 +466,13 @@ def prompt_options(settings):
 
 def visible_text(text, regions):
     """The text with code, comments and prompt blocks blanked out (line breaks kept)."""
-    chars = list(text)
-    for region in regions:
-        for index in range(region.start, min(region.end, len(chars))):
-            if chars[index] != "\n":
-                chars[index] = " "
-    blanked = "".join(chars)
+    pieces, done = [], 0
+    for region in regions:  # in order
+        start, end = max(region.start, done), min(region.end, len(text))
+        if start < end:
+            pieces += [text[done:start], NOT_LINE_BREAK_RE.sub(" ", text[start:end])]
+            done = end
+    blanked = "".join([*pieces, text[done:]])
     return INLINE_CODE_RE.sub(lambda m: " " * len(m.group(0)), blanked)
 
 
