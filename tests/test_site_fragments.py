@@ -1,12 +1,16 @@
-"""plugins/site_fragments renders a fragment once per distinct value of what it reads,
-and the site it writes is the same as with a plain {% include %}."""
+"""plugins/site_fragments renders a fragment once per distinct value of what it reads
+(and once per article given to it), and the site it writes is the same as with a plain
+{% include %}."""
 
+import datetime
 import json
 import shutil
 
 import pytest
 from jinja2 import DictLoader, Environment
 from markupsafe import Markup
+from pelican.contents import Article
+from pelican.settings import DEFAULT_CONFIG
 
 from plugins import site_fragments
 from plugins.site_fragments import FragmentError, names_read, site_fragment
@@ -114,6 +118,54 @@ def test_a_value_that_differs_on_every_page_keeps_few_versions():
     assert 0 < len(fragment.versions) <= site_fragments.MOST_KEPT
 
 
+def article(title, body="<p>The body.</p>"):
+    settings = {**DEFAULT_CONFIG, "SITEURL": ""}
+    metadata = {"title": title, "date": datetime.datetime(2026, 1, 1)}
+    context = {"generated_content": {}, "static_content": {}, "localsiteurl": ""}
+    return Article(body, metadata=metadata, settings=settings, context=context)
+
+
+def listing(env, call):
+    return env.from_string("{% for item in posts %}" + call + "{% endfor %}")
+
+
+def test_an_article_given_by_name_renders_once_per_article_and_as_an_include():
+    renders = []
+    env = environment({"summary.html": "<h2>{{ tick() }}{{ item.title }}</h2>{{ SITEURL }}"})
+    env.globals["tick"] = lambda: renders.append(1) or ""
+    shared = listing(env, '{{ site_fragment("summary.html", item=item) }}')
+    included = listing(env, '{% include "summary.html" %}')
+    posts = [article("One & two"), article("Three")]
+    for siteurl in ["", "", "..", ""]:
+        expected = included.render(posts=posts, SITEURL=siteurl)
+        assert shared.render(posts=posts, SITEURL=siteurl) == expected
+    assert expected == "<h2>One &amp; two</h2><h2>Three</h2>"
+    # 4 pages x 2 posts included, and each post's fragment once per SITEURL
+    assert len(renders) == 8 + 2 * 2
+    versions = site_fragments._FRAGMENTS[env]["summary.html"].versions
+    assert [len(kept) for kept in versions.values()] == [2, 2]
+
+
+def test_two_articles_with_the_same_values_are_still_two_renderings():
+    env = environment({"summary.html": "{{ item.title }}"})
+    same = [article("Same"), article("Same")]
+    shared = listing(env, '{{ site_fragment("summary.html", item=item) }}')
+    assert shared.render(posts=same) == "SameSame"
+    assert [
+        len(kept) for kept in site_fragments._FRAGMENTS[env]["summary.html"].versions.values()
+    ] == [2]
+
+
+@pytest.mark.parametrize("shown", ["item.content", "item.summary", "item.get_content('')"])
+def test_a_fragment_that_shows_a_body_is_refused(shown):
+    env = environment({"summary.html": f"{{{{ {shown} }}}}"})
+    post = article("Post")
+    post.source_path = "content/post.md"
+    with pytest.raises(FragmentError, match=r"summary.html shows the body of content/post.md"):
+        env.from_string('{{ site_fragment("summary.html", item=item) }}').render(item=post)
+    assert post.content == "<p>The body.</p>"  # Pelican's own reading is back
+
+
 def test_each_environment_has_its_own_fragments():
     first = environment({"fragment.html": "one {{ SITEURL }}"})
     second = environment({"fragment.html": "two {{ SITEURL }}"})
@@ -127,13 +179,23 @@ def test_the_site_is_byte_identical_to_one_that_includes_the_footer(tmp_path, se
     content = content_with_corpus(tmp_path, 6)
     theme = tmp_path / "theme"
     shutil.copytree(ROOT / "theme", theme)
-    base = theme / "templates" / "base.html"
-    shared = '{{ site_fragment("partials/footer.html") -}}'
-    assert shared in base.read_text(encoding="utf-8")
-    base.write_text(
-        base.read_text(encoding="utf-8").replace(shared, '  {% include "partials/footer.html" %}'),
-        encoding="utf-8",
-    )
+    for template, shared, included in [
+        (
+            "base.html",
+            '{{ site_fragment("partials/footer.html") -}}',
+            '  {% include "partials/footer.html" %}',
+        ),
+        (
+            "partials/article_list.html",
+            '{{ site_fragment("partials/article_summary.html", item=item) -}}',
+            '{% include "partials/article_summary.html" %}',
+        ),
+    ]:
+        path = theme / "templates" / template
+        assert shared in path.read_text(encoding="utf-8")
+        path.write_text(
+            path.read_text(encoding="utf-8").replace(shared, included), encoding="utf-8"
+        )
     env = PUBLISH_ENV if settings == "publishconf.py" else None
     trees = []
     for name, extra in [("shared", ()), ("included", ("--set", f"THEME={json.dumps(str(theme))}"))]:
@@ -147,3 +209,4 @@ def test_the_site_is_byte_identical_to_one_that_includes_the_footer(tmp_path, se
     pages = [name for name in trees[0] if name.endswith(".html")]
     assert len(pages) > 30
     assert all(b'<footer class="site-footer">' in trees[0][name] for name in pages)
+    assert sum(trees[0][name].count(b'<article class="summary">') for name in pages) > 30

@@ -9,6 +9,14 @@ prompt-card page's rendering (4,600 pages at N = 1000). In a template,
 renders the fragment with the page's context the first time, and gives the same HTML to
 every later page whose context holds the same values for every name the fragment reads.
 
+A fragment may also be given values, an article among them:
+
+    {{ site_fragment("partials/article_summary.html", item=item) }}
+
+renders each article's summary once, however many listings show it (index, category,
+author and tag pages: about five times each), as long as the other names it reads hold
+the same values.
+
 Safe by construction, never by convention:
 - The names are read from the fragment's source and from every template it includes,
   or imports with context (`jinja2.meta`); a name only the environment defines (a global
@@ -19,7 +27,11 @@ Safe by construction, never by convention:
   fragment and the value: what it renders could depend on more than its value shows.
 - The fragment sees the page's context, not the calling template's local variables
   (a `{% set %}` inside a block): the names it reads are looked up the same way for the
-  key and for rendering.
+  key and for rendering. A local it needs is passed by name, as `item` above.
+- A content object (article, page) passed by name is told apart by identity: Pelican's
+  own writers take a content object as fixed once pages are written (it memoizes each
+  body). A fragment that reads a body (`item.content`, `item.summary`) is refused at its
+  first rendering: plugins/incremental_output must see every page read the bodies it shows.
 Each template environment has its own fragments (a rebuild in the same process has new
 environments), at most MOST_KEPT versions of each.
 """
@@ -31,9 +43,11 @@ from jinja2.exceptions import TemplateNotFound, TemplateRuntimeError
 from jinja2.runtime import missing
 from markupsafe import Markup
 from pelican import signals
+from pelican.contents import Content
 
 # Versions of one fragment kept (one per page depth when URLs are relative): a fragment
 # read with a value that differs on every page is rendered each time, never piled up.
+# (Each version also keeps one rendering per content object it was given.)
 MOST_KEPT = 64
 
 _SCALARS = frozenset([str, int, float, bool, type(None)])
@@ -54,32 +68,72 @@ class Fragment:
         self.template = environment.get_template(name)
         self.name = name
         self.names = tuple(sorted(names_read(environment, name)))
+        # {key of the plain values: {ids of the content objects given: rendering}}
         self.versions = {}
 
-    def render(self, context):
+    def render(self, context, given):
+        """The fragment for this page; `given`: the values passed by name."""
         environment = context.environment
-        key = tuple(
-            value_key(self.name, name, context.resolve_or_missing(name), environment)
-            for name in self.names
-        )
-        html = self.versions.get(key)
-        if html is None:
+        plain_key, objects = [], []
+        for name in self.names:
+            value = given[name] if name in given else context.resolve_or_missing(name)
+            if isinstance(value, Content):
+                objects.append(value)
+            else:
+                plain_key.append(value_key(self.name, name, value, environment))
+        plain_key = tuple(plain_key)
+        renderings = self.versions.get(plain_key)
+        if renderings is None:
             if len(self.versions) >= MOST_KEPT:
                 self.versions.clear()
-            html = Markup(self.template.render(context.get_all()))
-            self.versions[key] = html
-        return html
+            renderings = self.versions[plain_key] = {}
+        objects_key = tuple(map(id, objects))
+        kept = renderings.get(objects_key)
+        if kept is None:
+            values = {**context.get_all(), **given}
+            html = Markup(render_without_bodies(self.template, values, self.name, objects))
+            # The objects are kept with their rendering, so their ids are never reused.
+            kept = renderings[objects_key] = (html, objects)
+        return kept[0]
+
+
+def render_without_bodies(template, values, name, objects):
+    """template.render(values); FragmentError if it reads the body of a content object
+    given to it (then it must render on each page: see the module docstring)."""
+    if not objects:
+        return template.render(values)
+    read = []
+    get_content = Content.__dict__["get_content"]  # as defined (pelican.utils.memoized)
+
+    def noting(content, siteurl):
+        read.append(content)
+        return get_content.__get__(content, type(content))(siteurl)
+
+    Content.get_content = noting
+    try:
+        html = template.render(values)
+    finally:
+        Content.get_content = get_content
+    if read:
+        shown = read[0].source_path or repr(read[0])
+        raise FragmentError(
+            f"site_fragment: {name} shows the body of {shown}, "
+            "which incremental_output must see each page read; render it with "
+            "{% include %} instead, or show what the article's metadata holds"
+        )
+    return html
 
 
 @pass_context
-def site_fragment(context, name):
-    """The template `name` rendered with this page's context, or the same HTML as an
-    earlier page's when every value it reads is the same (see the module docstring)."""
+def site_fragment(context, name, **given):
+    """The template `name` rendered with this page's context (and the values `given`,
+    by name), or the same HTML as an earlier page's when every value it reads is the
+    same (see the module docstring)."""
     fragments = _FRAGMENTS.setdefault(context.environment, {})
     fragment = fragments.get(name)
     if fragment is None:
         fragment = fragments[name] = Fragment(context.environment, name)
-    return fragment.render(context)
+    return fragment.render(context, given)
 
 
 def names_read(environment, name, seen=None):
