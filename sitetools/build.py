@@ -60,6 +60,23 @@ def parse_overrides(pairs):
 
 def build(settings_file, output, content=None, overrides=None, debug=False, lint=True):
     """Lint the content, then run Pelican once; return the process exit code."""
+    override = {"OUTPUT_PATH": str(Path(output).resolve())}
+    if content:
+        override["PATH"] = str(Path(content).resolve())
+    override.update(overrides or {})
+    early = None
+    if lint:  # before importing Pelican: the linter's child imports on the other core
+        from sitetools.content_lint import EarlyLint
+
+        early = EarlyLint(settings_file, override)
+    try:
+        return _build(settings_file, override, debug, lint, early)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _build(settings_file, override, debug, lint, early):
     from pelican import Pelican
     from pelican.log import init as init_logging
     from pelican.settings import read_settings
@@ -67,10 +84,6 @@ def build(settings_file, output, content=None, overrides=None, debug=False, lint
     from sitetools.content_lint import lint_cache, lint_content, report
 
     init_logging(level=logging.DEBUG if debug else logging.WARNING, name="pelican")
-    override = {"OUTPUT_PATH": str(Path(output).resolve())}
-    if content:
-        override["PATH"] = str(Path(content).resolve())
-    override.update(overrides or {})
     settings = None
     try:
         settings = read_settings(str(settings_file), override=override)
@@ -79,7 +92,8 @@ def build(settings_file, output, content=None, overrides=None, debug=False, lint
         # read or written before run().
         pelican = Pelican(settings)
         if lint:
-            problems = lint_content(settings["PATH"], settings, cache=lint_cache(settings))
+            cache = lint_cache(settings)
+            problems = lint_content(settings["PATH"], settings, cache=cache, early=early)
             if problems:
                 consequence = " Nothing was built: fix them and build again."
                 return report(problems, sys.stderr, consequence)

@@ -7,6 +7,7 @@ import shutil
 import pytest
 from pelican.settings import read_settings
 
+from plugins.forking import can_fork
 from sitetools.content_lint import format_problem, lint_cache, lint_content
 from tests.sitebuild import FIXTURES, ROOT, content_with, run_build
 
@@ -122,3 +123,88 @@ def test_many_files_are_read_in_two_processes_with_the_same_findings(
     assert any("shared" in message for message in whole)
     if forking.can_fork():
         assert len(children) == 1
+
+
+def many_posts(content, count):
+    """`count` posts, every 17th with a misspelt key, two sharing a slug."""
+    for number in range(count):
+        mistake = "Catgory: Notes\n" if number % 17 == 0 else ""
+        slug = "Slug: shared\n" if number in (1, count - 1) else ""
+        (content / f"post-{number:03}.md").write_text(
+            f"Title: Post {number}\nDate: 2024-01-{number % 28 + 1:02}\n{mistake}{slug}"
+            f"Summary: Post {number}.\n\nText {number}.\n",
+            "utf-8",
+        )
+
+
+def early_lint(content, override=None):
+    """An EarlyLint begun as sitetools.build begins one, before the settings are read."""
+    from sitetools.content_lint import EarlyLint
+
+    return EarlyLint(ROOT / "pelicanconf.py", {"PATH": str(content), **(override or {})})
+
+
+def settings_for(content):
+    return read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content)})
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="EarlyLint forks; elsewhere it never starts")
+def test_the_early_child_s_half_is_used_and_the_findings_are_the_same(tmp_path, monkeypatch):
+    import sitetools.content_lint as content_lint
+
+    content = content_with(tmp_path).resolve()
+    many_posts(content, content_lint.LINT_SPLIT_AT + 6)
+    settings = settings_for(content)
+    whole = messages(content, settings)
+    early = early_lint(content)
+    taken = []
+    real_take = content_lint.EarlyLint.take
+
+    def counted_take(self, plan):
+        taken.append(real_take(self, plan))
+        return taken[-1]
+
+    monkeypatch.setattr(content_lint.EarlyLint, "take", counted_take)
+    problems = lint_content(content, settings, early=early)
+    assert [format_problem(p) for p in problems] == whole
+    if can_fork():
+        assert len(taken) == 1
+        assert taken[0] is not None
+        assert len(taken[0]) == len(content_lint.plan_lint(content, settings).second_half())
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="EarlyLint forks; elsewhere it never starts")
+def test_a_file_changed_after_the_child_read_it_is_read_again(tmp_path):
+    import sitetools.content_lint as content_lint
+
+    content = content_with(tmp_path).resolve()
+    count = content_lint.LINT_SPLIT_AT + 6
+    many_posts(content, count)
+    settings = settings_for(content)
+    early = early_lint(content)
+    plan = content_lint.plan_lint(content, settings)
+    # The child's stamps are those of the files before the edit: its findings are not used.
+    assert early._child is None or early.take(plan) is not None
+    early = early_lint(content)
+    last = content / f"post-{count - 1:03}.md"
+    if early._child is not None:
+        early._child.finished(timeout=30)  # it has read the old text
+    last.write_text(last.read_text("utf-8").replace("Title:", "Titel:"), "utf-8")
+    messages_now = [format_problem(p) for p in lint_content(content, settings, early=early)]
+    assert messages_now == messages(content, settings)
+    assert any("Titel" in message for message in messages_now)
+
+
+def test_with_few_files_the_early_child_is_stopped_not_waited_for(tmp_path):
+    import sitetools.content_lint as content_lint
+
+    content = content_with(tmp_path).resolve()
+    settings = settings_for(content)
+    early = early_lint(content)
+    plan = content_lint.plan_lint(content, settings)
+    assert len(plan.to_read) < content_lint.LINT_SPLIT_AT
+    assert early.started(plan) is False
+    assert early._child is None
+    assert [format_problem(p) for p in lint_content(content, settings, early=early)] == messages(
+        content, settings
+    )
