@@ -76,7 +76,13 @@ def build(settings_file, output, content=None, overrides=None, debug=False, lint
             early.close()
 
 
+# The signal sent once the content linter passed (a blinker signal by name: plugins
+# connect to it without importing sitetools).
+CONTENT_LINTED = "sitetools.content_linted"
+
+
 def _build(settings_file, override, debug, lint, early):
+    from blinker import signal
     from pelican import Pelican
     from pelican.log import init as init_logging
     from pelican.settings import read_settings
@@ -92,11 +98,14 @@ def _build(settings_file, override, debug, lint, early):
         # read or written before run().
         pelican = Pelican(settings)
         if lint:
-            cache = lint_cache(settings)
-            problems = lint_content(settings["PATH"], settings, cache=cache, early=early)
+            cache, cards = lint_cache(settings), {}
+            problems = lint_content(settings["PATH"], settings, cache, early, cards)
             if problems:
                 consequence = " Nothing was built: fix them and build again."
                 return report(problems, sys.stderr, consequence)
+            # The prompt cards the linter parsed, for the prompt_cards plugin to take
+            # rather than parse every post again.
+            signal(CONTENT_LINTED).send(pelican, cards=cards)
         pelican.run()
     except Exception as error:  # noqa: BLE001 - every failure becomes one readable message
         if debug:

@@ -680,12 +680,14 @@ def _early_second_half(settings_file, override):
     return None if flag.raised else (plan.identity(items), results)
 
 
-def lint_content(content_dir, settings, cache=None, early=None):
+def lint_content(content_dir, settings, cache=None, early=None, cards=None):
     """Every problem in every post and page under content_dir, sorted by file and line.
 
     `cache`: a file (see lint_cache) keeping each file's findings between runs, so only
     files changed since are read again; None reads every file. `early`: an EarlyLint,
-    whose child may have read the second half of the files already.
+    whose child may have read the second half of the files already. `cards`: a dict to
+    fill with each file's prompt cards as parsed, {real path: (mtime_ns, size, parser
+    options, cards)}.
     """
     from plugins.forking import map_in_two
 
@@ -706,11 +708,13 @@ def lint_content(content_dir, settings, cache=None, early=None):
             result = next(fresh)
         if kept:
             kept.put(str(path), stamp, result)
-        findings, post, cards = result
+        findings, post, parsed = result
         problems += [Problem(shown, line, what, fix) for line, what, fix in findings]
         if post:
             posts.append(post)
-            cards_by_file.append((post.date, shown, cards))
+            cards_by_file.append((post.date, shown, parsed))
+        if cards is not None:
+            cards[os.path.realpath(path)] = (*stamp[2:], plan.options, parsed)
     problems += duplicate_slugs(posts)
     problems += duplicate_prompt_slugs(cards_by_file)
     if kept:

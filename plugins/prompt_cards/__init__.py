@@ -10,15 +10,25 @@ Modules: parse (syntax, slugs, errors), render (Pillow cards, reusable), imageca
 deck (grouping, prompt of the day, draw order), settings, markdown_ext, generator.
 """
 
+from blinker import signal
 from pelican import signals
 
-from .generator import attach_cards, configure, get_generators, publish_cached_images
+from .generator import (
+    attach_cards,
+    configure,
+    get_generators,
+    publish_cached_images,
+    take_linted_cards,
+)
 
 
 def register():
     # initialized: the settings are final and nothing has been read yet, so a bad
     # setting fails at once and the Markdown extension is in place for the first read.
     signals.initialized.connect(configure)
+    # sitetools.content_linted (sitetools/build.py): the linter passed, and hands over
+    # the cards it parsed; attach_cards then parses only files changed since.
+    signal("sitetools.content_linted").connect(take_linted_cards)
     # article_generator_finalized: runs on every build, cached or not, once every
     # article (hidden and draft ones too) is known and before any page is written, so
     # slugs are checked across the whole site and article pages can show their cards.

@@ -10,8 +10,9 @@ import logging
 import os
 import sys
 import zoneinfo
-from dataclasses import replace
+from dataclasses import astuple, fields, replace
 from importlib.metadata import version
+from operator import attrgetter
 from pathlib import Path
 
 from jinja2 import TemplateNotFound
@@ -25,7 +26,7 @@ except ImportError:  # imported as plugins.<name> (the content linter, the tests
 
 from . import deck, imagecache
 from .markdown_ext import PromptBlockExtension
-from .parse import find_duplicate_slugs, parse_prompts
+from .parse import Card, find_duplicate_slugs, parse_prompts
 from .render import HEIGHT, WIDTH, CardSpec, read_palette
 from .settings import image_cache_path, merge, parse_options, validate
 
@@ -72,11 +73,46 @@ def display_path(source_path, settings, parent=None):
     return real[len(prefix) :] if real.startswith(prefix) else str(source_path)
 
 
+# Each post's cards as the content linter parsed them, {real path: (mtime_ns, size,
+# parser options, cards)}: sitetools.build sends them once the linter has passed (so
+# none of them had an error), and read_cards takes them for a file unchanged since.
+_linted_cards = {}
+_CARD_FIELDS = [field.name for field in fields(Card)]
+_card_values = attrgetter(*_CARD_FIELDS)  # a card's fields, in order
+_SOURCE_PATH = _CARD_FIELDS.index("source_path")
+
+
+def take_linted_cards(_sender, cards):
+    _linted_cards.clear()
+    _linted_cards.update(cards)
+
+
+def linted_cards(source, stat, options, shown):
+    """The cards the linter parsed from `source` as it is now (`stat`), with the same
+    options, naming the file `shown`; or None.
+
+    The linter imports this package as `plugins.prompt_cards` and Pelican as
+    `prompt_cards`: two copies of its classes, so its options are compared and its cards
+    copied field by field."""
+    linted = _linted_cards.get(os.path.realpath(source))
+    if linted is None or linted[:2] != (stat.st_mtime_ns, stat.st_size):
+        return None
+    if astuple(linted[2]) != astuple(options):
+        return None
+    cards = []
+    for card in linted[3]:
+        values = list(_card_values(card))
+        values[_SOURCE_PATH] = shown
+        cards.append(Card(*values))
+    return cards
+
+
 def read_cards(article, settings, kept=None, parent=None):
     """The article's cards, read from its source (so cached builds get them too).
 
     `kept`: the last build's results (kept_cards), reused for unchanged sources;
-    `parent`: content_parent(settings), for display_path."""
+    `parent`: content_parent(settings), for display_path. The cards the content linter
+    parsed (take_linted_cards) are taken for an unchanged file."""
     source = getattr(article, "source_path", None)
     if not source or not str(source).lower().endswith(MARKDOWN_SUFFIXES):
         return []
@@ -85,9 +121,14 @@ def read_cards(article, settings, kept=None, parent=None):
     stamp = (shown, stat.st_mtime_ns, stat.st_size)
     result = kept.get(source, stamp) if kept is not None else None
     if result is None:
-        text = Path(source).read_text(encoding="utf-8")
-        cards, errors = parse_prompts(text, shown, parse_options(settings))
-        result = (cards, [str(error) for error in errors])
+        options = parse_options(settings)
+        cards = linted_cards(source, stat, options, shown)
+        if cards is not None:
+            result = (cards, [])  # the linter passed: no errors
+        else:
+            text = Path(source).read_text(encoding="utf-8")
+            cards, errors = parse_prompts(text, shown, options)
+            result = (cards, [str(error) for error in errors])
     if kept is not None:
         kept.put(source, stamp, result)
     cards, errors = result
@@ -230,6 +271,7 @@ def attach_cards(generator):
     for articles, _, _ in article_groups(generator):
         for article in articles:
             article.prompt_cards.sort(key=lambda c: c.line)
+    _linted_cards.clear()  # taken: a rebuild in this process lints again
     start_early_rendering(generator)
 
 
