@@ -504,3 +504,33 @@ def test_a_sharded_index_holds_every_article_once_and_rebuilds_only_what_changed
     assert bundle_pages(output)[BUNDLE_DIR] == everything
     kept = sorted(path.name for path in cache.glob("search_*"))
     assert kept == ["search_bundle", "search_index.pickle"]
+
+
+def test_a_first_build_works_out_the_digest_while_pagefind_runs(tmp_path, monkeypatch):
+    """No record to compare with: start() leaves the digest for finish(), which records
+    the same one; a rebuild with that record works it out at once and keeps the bundle."""
+    from plugins.search_index import documents_digest
+
+    settings, output = {"CACHE_PATH": str(tmp_path / "cache")}, tmp_path / "output"
+    source = tmp_path / "a.md"
+    source.write_text("Title: Marmalade\n\nToast.\n", encoding="utf-8")
+    stamp = (source.stat().st_mtime_ns, source.stat().st_size)
+    documents = [text_document(str(source), stamp, "/a/", "Marmalade", "<p>Toast.</p>", "en")]
+    digests = []
+
+    def counted(documents):
+        digests.append(documents_digest(documents))
+        return digests[-1]
+
+    monkeypatch.setattr(plugins.search_index, "documents_digest", counted)
+    index = SearchIndex(settings, output)
+    index.start(documents)
+    assert digests == []
+    index.finish()
+    assert len(digests) == 1
+    rebuild = SearchIndex(settings, output)
+    assert rebuild.previous["digest"] == digests[0]
+    rebuild.start(documents)
+    assert len(digests) == 2
+    assert rebuild.kept  # the same documents: Pagefind does not run
+    rebuild.finish()
