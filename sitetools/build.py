@@ -81,13 +81,27 @@ def build(settings_file, output, content=None, overrides=None, debug=False, lint
 CONTENT_LINTED = "sitetools.content_linted"
 
 
-def _build(settings_file, override, debug, lint, early):
+def run_linter(pelican, early):
+    """The content's problems. With none, the prompt cards the linter parsed go to the
+    plugins (the prompt_cards plugin takes them rather than parse every post again);
+    they are not kept here while the site is built."""
     from blinker import signal
+
+    from sitetools.content_lint import lint_cache, lint_content
+
+    settings, cards = pelican.settings, {}
+    problems = lint_content(settings["PATH"], settings, lint_cache(settings), early, cards)
+    if not problems:
+        signal(CONTENT_LINTED).send(pelican, cards=cards)
+    return problems
+
+
+def _build(settings_file, override, debug, lint_first, early):
     from pelican import Pelican
     from pelican.log import init as init_logging
     from pelican.settings import read_settings
 
-    from sitetools.content_lint import lint_cache, lint_content, report
+    from sitetools.content_lint import report
 
     init_logging(level=logging.DEBUG if debug else logging.WARNING, name="pelican")
     settings = None
@@ -97,15 +111,11 @@ def _build(settings_file, override, debug, lint, early):
         # the unchanged articles), so their early work overlaps the linting. Nothing is
         # read or written before run().
         pelican = Pelican(settings)
-        if lint:
-            cache, cards = lint_cache(settings), {}
-            problems = lint_content(settings["PATH"], settings, cache, early, cards)
+        if lint_first:
+            problems = run_linter(pelican, early)
             if problems:
                 consequence = " Nothing was built: fix them and build again."
                 return report(problems, sys.stderr, consequence)
-            # The prompt cards the linter parsed, for the prompt_cards plugin to take
-            # rather than parse every post again.
-            signal(CONTENT_LINTED).send(pelican, cards=cards)
         pelican.run()
     except Exception as error:  # noqa: BLE001 - every failure becomes one readable message
         if debug:
