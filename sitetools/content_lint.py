@@ -632,12 +632,17 @@ class EarlyLint:
     before that, imports and plans on the other (`plan_lint` with the same settings and
     cache) and reads the second half of the files. lint_content takes its findings when
     its own plan has the same context and files (else, or if the child failed or warned,
-    it reads them itself: the findings are always its own plan's)."""
+    it reads them itself: the findings are always its own plan's). No child when the
+    command line's CACHE_PATH holds the linter's cache: a rebuild reads a few files at
+    most, and the child's imports would be for nothing."""
 
     def __init__(self, settings_file, override):
         from plugins.forking import InChild, can_fork
 
         self._child = None
+        cache = override.get("CACHE_PATH")
+        if cache and (Path(cache) / LINT_CACHE_NAME).is_file():
+            return
         if can_fork():
             with contextlib.suppress(OSError):  # no process to be had: all read later
                 self._child = InChild(_early_second_half, str(settings_file), override)
@@ -741,12 +746,16 @@ SLUG_SETTINGS = (
 )
 
 
+# The linter's cache file, in CACHE_PATH.
+LINT_CACHE_NAME = "content_lint.pickle"
+
+
 def lint_cache(settings):
     """The linter's cache file for builds with these settings: beside Pelican's content
     cache (CACHE_PATH) when that is on, else None (no cache: publish builds)."""
     if not settings.get("CACHE_CONTENT"):
         return None
-    return Path(settings["CACHE_PATH"]) / "content_lint.pickle"
+    return Path(settings["CACHE_PATH"]) / LINT_CACHE_NAME
 
 
 def lint_context(content_dir, settings, known_files, options, cwd):

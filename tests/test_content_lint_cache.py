@@ -208,3 +208,16 @@ def test_with_few_files_the_early_child_is_stopped_not_waited_for(tmp_path):
     assert [format_problem(p) for p in lint_content(content, settings, early=early)] == messages(
         content, settings
     )
+
+
+def test_no_early_child_when_the_linter_s_cache_is_kept(tmp_path):
+    """A rebuild with the linter's cache in CACHE_PATH reads few files: no child."""
+    from sitetools.content_lint import LINT_CACHE_NAME
+
+    content = content_with(tmp_path).resolve()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / LINT_CACHE_NAME).write_bytes(b"")
+    early = early_lint(content, {"CACHE_PATH": str(cache)})
+    assert early._child is None
+    early.close()
