@@ -23,15 +23,17 @@ Safe by construction, never by convention:
   no page overrides) is the same for every page and is left out.
 - Each value must be plain data (text, numbers, True/False/None, and lists, tuples and
   dicts of them) and is compared by value and type (`Markup("a")` is not `"a"`, nor
-  `1` `True`). Anything else (an article, a function) is an error that names the
-  fragment and the value: what it renders could depend on more than its value shows.
+  `1` `True`). Anything else (a function, a set) but a content object is an error that
+  names the fragment and the value: what it renders could depend on more than its value
+  shows.
 - The fragment sees the page's context, not the calling template's local variables
   (a `{% set %}` inside a block): the names it reads are looked up the same way for the
   key and for rendering. A local it needs is passed by name, as `item` above.
-- A content object (article, page) passed by name is told apart by identity: Pelican's
-  own writers take a content object as fixed once pages are written (it memoizes each
-  body). A fragment that reads a body (`item.content`, `item.summary`) is refused at its
-  first rendering: plugins/incremental_output must see every page read the bodies it shows.
+- A content object (article, page), given by name or in the page's context, is told
+  apart by identity: Pelican's own writers take a content object as fixed once pages
+  are written (it memoizes each body). A fragment that reads a body (`item.content`,
+  `item.summary`) is refused at its first rendering: plugins/incremental_output must
+  see every page read the bodies it shows.
 Each template environment has its own fragments (a rebuild in the same process has new
 environments), at most MOST_KEPT versions of each.
 """
