@@ -99,14 +99,7 @@ def test_many_files_are_read_in_two_processes_with_the_same_findings(
 
     content = content_with(tmp_path).resolve()
     count = content_lint.LINT_SPLIT_AT + 6
-    for number in range(count):
-        mistake = "Catgory: Notes\n" if number % 17 == 0 else ""
-        slug = "Slug: shared\n" if number in (1, count - 1) else ""
-        (content / f"post-{number:03}.md").write_text(
-            f"Title: Post {number}\nDate: 2024-01-{number % 28 + 1:02}\n{mistake}{slug}"
-            f"Summary: Post {number}.\n\nText {number}.\n",
-            "utf-8",
-        )
+    many_posts(content, count)
     children = []
     real_child = forking.InChild
 
