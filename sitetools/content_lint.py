@@ -14,6 +14,7 @@ import calendar
 import contextlib
 import difflib
 import fnmatch
+import functools
 import hashlib
 import os
 import re
@@ -583,7 +584,7 @@ class LintPlan:
     checked: list  # (path, kind, shown, stamp, kept result or None: to read)
     context: str  # lint_context(): everything one file's findings depend on but the file
 
-    @property
+    @functools.cached_property
     def to_read(self):
         return [item for item in self.checked if item[4] is None]
 
@@ -592,9 +593,10 @@ class LintPlan:
         args = (self.content_dir, self.settings, self.known_files, self.options)
         return lint_file(path, kind, shown, *args)
 
-    def second_half(self):
-        to_read = self.to_read
-        return to_read[len(to_read) // 2 :]
+    def halves(self):
+        """The files to read, in two: the first for this process, the second for a child."""
+        cut = len(self.to_read) // 2
+        return self.to_read[:cut], self.to_read[cut:]
 
     def identity(self, items):
         """What `items` (read by this plan) are: equal for two plans, the same findings."""
@@ -654,16 +656,15 @@ class EarlyLint:
             self.close()
         return self._child is not None
 
-    def take(self, plan):
-        """The findings for plan.second_half(), or None: read them here."""
+    def results(self, plan):
+        """The findings for the second of plan.halves(): the child's when it read the
+        same files, else read here (as forking.MapInChild does for a failed child)."""
         child, self._child = self._child, None
-        if child is None:
-            return None
-        theirs = child.result()
-        if theirs is None:
-            return None
-        identity, results = theirs
-        return results if identity == plan.identity(plan.second_half()) else None
+        _mine, second = plan.halves()
+        theirs = child.result() if child is not None else None
+        if theirs is not None and theirs[0] == plan.identity(second):
+            return theirs[1]
+        return [plan.read(item) for item in second]
 
     def close(self):
         if self._child is not None:
@@ -680,7 +681,7 @@ def _early_second_half(settings_file, override):
     flag = only_flag_warnings()
     settings = read_settings(settings_file, override=override)
     plan = plan_lint(settings["PATH"], settings, lint_cache(settings))
-    items = plan.second_half()
+    _mine, items = plan.halves()
     results = [plan.read(item) for item in items]
     return None if flag.raised else (plan.identity(items), results)
 
@@ -699,11 +700,7 @@ def lint_content(content_dir, settings, cache=None, early=None, cards=None):
     plan = plan_lint(content_dir, settings, cache)
     to_read = plan.to_read
     if early is not None and early.started(plan):
-        mine = [plan.read(item) for item in to_read[: len(to_read) // 2]]
-        theirs = early.take(plan)
-        if theirs is None:
-            theirs = [plan.read(item) for item in plan.second_half()]
-        fresh = iter(mine + theirs)
+        fresh = iter([*map(plan.read, plan.halves()[0]), *early.results(plan)])
     else:
         fresh = iter(map_in_two(plan.read, to_read, at_least=LINT_SPLIT_AT))
     problems, posts, cards_by_file = [], [], []

@@ -141,6 +141,20 @@ def settings_for(content):
     return read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(content)})
 
 
+def reads_here(monkeypatch):
+    """The files this process reads from now on (a child forked before reads its own)."""
+    import sitetools.content_lint as content_lint
+
+    read, real_read = [], content_lint.LintPlan.read
+
+    def counted(plan, item):
+        read.append(item[0])
+        return real_read(plan, item)
+
+    monkeypatch.setattr(content_lint.LintPlan, "read", counted)
+    return read
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="EarlyLint forks; elsewhere it never starts")
 def test_the_early_child_s_half_is_used_and_the_findings_are_the_same(tmp_path, monkeypatch):
     import sitetools.content_lint as content_lint
@@ -150,24 +164,17 @@ def test_the_early_child_s_half_is_used_and_the_findings_are_the_same(tmp_path, 
     settings = settings_for(content)
     whole = messages(content, settings)
     early = early_lint(content)
-    taken = []
-    real_take = content_lint.EarlyLint.take
-
-    def counted_take(self, plan):
-        taken.append(real_take(self, plan))
-        return taken[-1]
-
-    monkeypatch.setattr(content_lint.EarlyLint, "take", counted_take)
+    read = reads_here(monkeypatch)
     problems = lint_content(content, settings, early=early)
     assert [format_problem(p) for p in problems] == whole
-    if can_fork():
-        assert len(taken) == 1
-        assert taken[0] is not None
-        assert len(taken[0]) == len(content_lint.plan_lint(content, settings).second_half())
+    if can_fork():  # this process read the first half only
+        first, second = content_lint.plan_lint(content, settings).halves()
+        assert read == [item[0] for item in first]
+        assert second
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="EarlyLint forks; elsewhere it never starts")
-def test_a_file_changed_after_the_child_read_it_is_read_again(tmp_path):
+def test_a_file_changed_after_the_child_read_it_is_read_again(tmp_path, monkeypatch):
     import sitetools.content_lint as content_lint
 
     content = content_with(tmp_path).resolve()
@@ -175,15 +182,19 @@ def test_a_file_changed_after_the_child_read_it_is_read_again(tmp_path):
     many_posts(content, count)
     settings = settings_for(content)
     early = early_lint(content)
+    read = reads_here(monkeypatch)
     plan = content_lint.plan_lint(content, settings)
-    # The child's stamps are those of the files before the edit: its findings are not used.
-    assert early._child is None or early.take(plan) is not None
+    early.results(plan)
+    if can_fork():  # the files as the child read them: its findings are used
+        assert read == []
     early = early_lint(content)
     last = content / f"post-{count - 1:03}.md"
     if early._child is not None:
         early._child.finished(timeout=30)  # it has read the old text
     last.write_text(last.read_text("utf-8").replace("Title:", "Titel:"), "utf-8")
+    read.clear()
     messages_now = [format_problem(p) for p in lint_content(content, settings, early=early)]
+    assert sorted(read) == sorted(item[0] for item in plan.to_read)  # all read here
     assert messages_now == messages(content, settings)
     assert any("Titel" in message for message in messages_now)
 
