@@ -165,8 +165,9 @@ PLUGINS += ["post_status"]
 # plugins/reading_aids: reading time, older/newer, related articles, table of contents.
 # pelican.plugins.sitemap (pelican-sitemap): sitemap.xml. Listed before search_index:
 # both act at `finalized`, in this order, so the sitemap is written while Pagefind
-# still indexes rather than after it.
-PLUGINS += ["pelican.plugins.sitemap", "search_index", "site_meta", "reading_aids"]
+# still indexes rather than after it. reading_aids before search_index: once the
+# articles are read, it forks the analyses the build waits for, then Pagefind starts.
+PLUGINS += ["pelican.plugins.sitemap", "reading_aids", "search_index", "site_meta"]
 MENU_LINKS += [("Search", "search/")]
 SEARCH_INDEX_ENABLED = True  # False skips Pagefind (faster builds; /search/ then says so)
 SEARCH_URL = "search/"

@@ -8,6 +8,9 @@ gives every body one), else `_content`, resolves the {filename}, {static}, ... l
 a site URL and memoizes the result per (object, site URL).
 """
 
+import os
+from urllib.parse import urlparse
+
 from isal import isal_zlib
 
 
@@ -71,6 +74,39 @@ def body_as_written(content):
     none); nothing is memoized."""
     get_content = getattr(content, "_get_content", None)
     return get_content() if get_content is not None else getattr(content, "_content", None)
+
+
+# Intrasite links Pelican resolves from the settings alone ({tag}, {category}, ...).
+LINKS_FROM_SETTINGS = frozenset({"category", "tag", "index", "author"})
+
+
+def shown_once_read(content):
+    """Whether `content`'s body shows, now that its generator has read every article,
+    what it will show when its page is written: each of its intrasite links is one
+    Pelican resolves from the settings alone, or a {filename} link to content read
+    already, found by its path as written (Pelican's first try; `_link_replacer`). A
+    {filename} link to a page (pages are read after the articles), a {static} or
+    {attach} link (the static files come last), or one Pelican would look for again
+    some other way, is not: resolving it now would show it unresolved, with a warning,
+    and the memo would keep that."""
+    body = body_as_written(content)
+    if not body:
+        return True
+    generated = content._context["generated_content"]
+    for match in content._get_intrasite_link_regex().finditer(body):
+        what = match["what"]
+        if what in LINKS_FROM_SETTINGS:
+            continue
+        if what != "filename":
+            return False
+        path = urlparse(match["value"]).path
+        if path.startswith("/"):
+            path = path[1:]
+        else:
+            path = content.get_relative_source_path(os.path.join(content.relative_dir, path))
+        if generated.get(path) is None:
+            return False
+    return True
 
 
 def memoized_get_content():

@@ -1,6 +1,9 @@
 """Search index: the bundle plugins/search_index builds from the articles is the one the
 Pagefind CLI builds from the written pages, and failures say what to do."""
 
+import datetime
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -95,6 +98,85 @@ def test_the_index_is_the_one_pagefind_builds_from_the_written_pages(tmp_path, r
     assert ours.search("quixot") == []
     assert ours.search("xylophon") == []  # hidden article
     assert ours.search("zeppel") == []  # draft
+
+
+def write_note(content, name, day, body, mtime_ns):
+    path = content / f"{name}.md"
+    path.write_text(
+        f"Title: {name.title()} Note\nDate: 2024-05-{day:02d} 10:00\nCategory: Relationships\n"
+        f"Slug: {name}-note\nSummary: A note.\n\n{body}\n",
+        encoding="utf-8",
+    )
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def test_pagefind_starts_once_the_articles_are_read_on_those_shown_as_read(tmp_path):
+    """Once the articles are read, Pagefind is handed them in index order up to the
+    first whose body may show otherwise when the pages are read (here one linking to a
+    page); the rest at all_generators_finalized. The bundle is still the CLI's, and the
+    link to the page is resolved."""
+    content, output = content_with(tmp_path), tmp_path / "output"
+    base = 1_700_000_000 * 10**9
+    os.utime(content / "the-ingredients.md", ns=(base, base))  # first in index order
+    write_note(
+        content,
+        "first",
+        1,
+        "See [the second]({filename}second.md), [trust]({tag}trust).",
+        base + 10**9,
+    )
+    write_note(
+        content, "paged", 2, "See [the about page]({filename}pages/about.md).", base + 2 * 10**9
+    )
+    write_note(content, "second", 3, "A second note, about marmalade.", base + 3 * 10**9)
+    result = run_build(output, content=content, extra=["--debug"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The log's lines as one, without the column of code locations it is printed with.
+    logged = " ".join(re.sub(r"\S+\.py:\d+", "", result.stdout + result.stderr).split())
+    assert "search_index: pagefind: Pagefind has 2 of 4 article(s) once they are read" in logged
+    assert "Unable to find" not in logged
+    ours, cli = Bundle(output / BUNDLE_DIR), cli_bundle(output)
+    by_url = {fragment["url"]: fragment for fragment in ours.fragments()}
+    assert by_url == {fragment["url"]: fragment for fragment in cli.fragments()}
+    assert word_urls(ours) == word_urls(cli)
+    assert ours.search("marmalad") == ["/second-note/"]
+    links = parse(output / "paged-note" / "index.html").select(".post__body a")
+    assert [a["href"] for a in links] == ["/about/"]
+    links = parse(output / "first-note" / "index.html").select(".post__body a")
+    assert [a["href"] for a in links] == ["/second-note/", "/tag/trust/"]
+
+
+def test_a_body_is_shown_as_read_when_its_links_resolve_from_what_is_read(tmp_path):
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+
+    from plugins.content_body import shown_once_read
+
+    settings = {**DEFAULT_CONFIG, "PATH": str(tmp_path)}
+    context = {"generated_content": {}, "static_content": {}, "localsiteurl": ""}
+
+    def article(name, body):
+        metadata = {"title": name, "date": datetime.datetime(2024, 5, 1)}
+        made = Article(body, metadata, settings, str(tmp_path / name), context)
+        context["generated_content"][name] = made
+        return made
+
+    article("read.md", "<p>Read already.</p>")
+    cases = {
+        "<p>No links.</p>": True,
+        "": True,
+        '<a href="https://example.org/">out</a>': True,
+        '<a href="{filename}read.md">': True,
+        '<a href="{filename}/read.md#part">': True,
+        '<a href="{tag}love"> <a href="{category}x"> <a href="{author}y"> <a href="{index}">': True,
+        '<a href="{filename}pages/about.md">': False,  # a page: read after the articles
+        '<img src="{static}/images/x.png">': False,  # static files: after the pages
+        '<a href="{attach}x.pdf">': False,
+        '<a href="{filename}read%2Emd">': False,  # found only unquoted: Pelican's 2nd try
+        '<a href="{unknown}x">': False,
+    }
+    for body, expected in cases.items():
+        assert shown_once_read(article("case.md", body)) is expected, body
 
 
 def test_a_failing_pagefind_fails_the_build_with_the_way_out(tmp_path):

@@ -82,7 +82,7 @@ def share_article_keys(_pelican=None):
     share_keys(Article, ARTICLE_ATTRIBUTES)
 
 
-def pack_memo():
+def pack_memo(_sender=None):
     """Make Pelican's memo of `get_content` keep its bodies compressed (once a process)."""
     memoized = memoized_get_content()
     if not getattr(memoized.cache, "packs_text", False):
@@ -92,7 +92,7 @@ def pack_memo():
 def compact_read(generator):
     """*_generator_finalized: drop the generator's reader cache, compress every body
     read so far (the articles', then the pages' too), and pack the memo of the bodies
-    as shown, before anything asks for them."""
+    as shown if `initialized` has not."""
     readers = getattr(generator, "readers", None)
     if isinstance(getattr(readers, "_cache", None), dict):
         readers._cache = {}  # saved to disk by generate_context, not read again
@@ -103,6 +103,9 @@ def compact_read(generator):
 
 def register():
     signals.initialized.connect(share_article_keys)
+    # initialized: the memo packs what it keeps from the start; the search index makes
+    # bodies as shown as soon as the articles are read (article_generator_pretaxonomy).
+    signals.initialized.connect(pack_memo)
     # *_generator_finalized: the generator has read its content and saved its reader
     # cache. Connected before the other plugins' receivers (compact_bodies comes early in
     # PLUGINS), so what they make then (cards, reading aids, search documents) takes
