@@ -110,29 +110,37 @@ def write_note(content, name, day, body, mtime_ns):
     os.utime(path, ns=(mtime_ns, mtime_ns))
 
 
+def noted_site(tmp_path):
+    """The real content and three notes, in index order: The Ingredients, "first"
+    (links to "second" and a tag), "paged" (links to a page), "second"."""
+    content = content_with(tmp_path)
+    base = 1_700_000_000 * 10**9
+    os.utime(content / "the-ingredients.md", ns=(base, base))
+    notes = [
+        ("first", "See [the second]({filename}second.md), [trust]({tag}trust)."),
+        ("paged", "See [the about page]({filename}pages/about.md)."),
+        ("second", "A second note, about marmalade."),
+    ]
+    for day, (name, body) in enumerate(notes, start=1):
+        write_note(content, name, day, body, base + day * 10**9)
+    return content
+
+
+def debug_build(output, content, extra=()):
+    """Build with --debug; the log's lines as one, without the column of code locations
+    they are printed with."""
+    result = run_build(output, content=content, extra=["--debug", *extra])
+    assert result.returncode == 0, result.stdout + result.stderr
+    return " ".join(re.sub(r"\S+\.py:\d+", "", result.stdout + result.stderr).split())
+
+
 def test_pagefind_starts_once_the_articles_are_read_on_those_shown_as_read(tmp_path):
     """Once the articles are read, Pagefind is handed them in index order up to the
     first whose body may show otherwise when the pages are read (here one linking to a
     page); the rest at all_generators_finalized. The bundle is still the CLI's, and the
     link to the page is resolved."""
-    content, output = content_with(tmp_path), tmp_path / "output"
-    base = 1_700_000_000 * 10**9
-    os.utime(content / "the-ingredients.md", ns=(base, base))  # first in index order
-    write_note(
-        content,
-        "first",
-        1,
-        "See [the second]({filename}second.md), [trust]({tag}trust).",
-        base + 10**9,
-    )
-    write_note(
-        content, "paged", 2, "See [the about page]({filename}pages/about.md).", base + 2 * 10**9
-    )
-    write_note(content, "second", 3, "A second note, about marmalade.", base + 3 * 10**9)
-    result = run_build(output, content=content, extra=["--debug"])
-    assert result.returncode == 0, result.stdout + result.stderr
-    # The log's lines as one, without the column of code locations it is printed with.
-    logged = " ".join(re.sub(r"\S+\.py:\d+", "", result.stdout + result.stderr).split())
+    output = tmp_path / "output"
+    logged = debug_build(output, noted_site(tmp_path))
     assert "search_index: pagefind: Pagefind has 2 of 4 article(s) once they are read" in logged
     assert "Unable to find" not in logged
     ours, cli = Bundle(output / BUNDLE_DIR), cli_bundle(output)
@@ -144,6 +152,22 @@ def test_pagefind_starts_once_the_articles_are_read_on_those_shown_as_read(tmp_p
     assert [a["href"] for a in links] == ["/about/"]
     links = parse(output / "first-note" / "index.html").select(".post__body a")
     assert [a["href"] for a in links] == ["/second-note/", "/tag/trust/"]
+
+
+@pytest.mark.parametrize(("size", "early"), [(2, ["pagefind", "pagefind-1"]), (1, ["pagefind"])])
+def test_every_shard_starts_early_only_when_each_has_a_pagefind_process(tmp_path, size, early):
+    """Two shards, two Pagefind processes: both begin once the articles are read. Three
+    (four, one empty): the first only (the others would wait for a process, holding
+    their bodies)."""
+    output = tmp_path / "output"
+    logged = debug_build(output, noted_site(tmp_path), ["--set", f"SEARCH_INDEX_SHARD_SIZE={size}"])
+    begun = re.findall(r"search_index: (pagefind(?:-\d+)?): Pagefind has \d+ of", logged)
+    assert begun == early
+    pages = bundle_pages(output)
+    assert len(pages) == (2 if size == 2 else 3)
+    assert sorted(url for urls in pages.values() for url in urls) == sorted(
+        ["/the-ingredients/", "/first-note/", "/paged-note/", "/second-note/"]
+    )
 
 
 def test_a_body_is_shown_as_read_when_its_links_resolve_from_what_is_read(tmp_path):

@@ -473,11 +473,8 @@ _WRITE, _ABANDON = "write", "abandon"
 # Two Pagefind processes at a time, each holding its whole index in memory: a first
 # build's shards use both cores when Pelican leaves them idle (one at a time left the
 # last shards for the end: cold A/B, 5 pairs, +7 % wall), and never add up in memory.
-_PAGEFIND_SLOTS = threading.BoundedSemaphore(2)
-# Shards whose Pagefind starts once the articles are read (SiteSearch.begin): the first.
-# One Pagefind takes the core the build leaves idle then; a second one's documents,
-# made before compact_bodies packs the bodies, raised the peak at N = 4000 by 1.5 MB.
-EARLY_SHARDS = 1
+PAGEFIND_PROCESSES = 2
+_PAGEFIND_SLOTS = threading.BoundedSemaphore(PAGEFIND_PROCESSES)
 
 
 class PagefindRun:
@@ -952,10 +949,15 @@ class SiteSearch:
 
     def begin(self, articles):
         """The articles are read (`articles`: searchables()): start Pagefind on the
-        documents it can have now, before the build's other work, for the first
-        EARLY_SHARDS shards; start() hands over the rest."""
+        documents it can have now, before the build's other work; start() hands over
+        the rest. Every shard's when there are no more than Pagefind processes: they
+        then end together (with one begun early, the other ended 0.5 s after it, a core
+        idle, N = 1000). Else only the first's: the others wait for a process anyway,
+        and their documents, made before compact_bodies packs the bodies, raised the
+        peak at N = 4000 by 1.5 MB."""
         shards = shard_documents(articles, self.settings["SEARCH_INDEX_SHARD_SIZE"])
-        for name, shard in list(shards.items())[:EARLY_SHARDS]:
+        early = len(shards) if len(shards) <= PAGEFIND_PROCESSES else 1
+        for name, shard in list(shards.items())[:early]:
             documents = documents_shown_once_read(shard, self.settings)
             if name not in self.indexes:
                 self.indexes[name] = SearchIndex(self.settings, self.output_path, name)
