@@ -478,6 +478,31 @@ def test_answers_are_decoded_whichever_way_their_bytes_arrive():
         assert answers.responses == expected, size
 
 
+def test_bundle_files_written_some_other_way_are_parsed_with_the_whole_answer():
+    """A file whose content has a JSON escape, or an object with more than a path and a
+    content, is not taken out as it arrives: the answer's parsing handles it."""
+    import base64
+
+    from plugins.search_index import AnswerDecoder
+
+    text = (
+        '{"message_id": 4, "payload": {"type": "GetFiles", "files": ['
+        '{"path": "a.js", "content": "\\/w=="}, {"path": "b.js", "content": "eA=="}, '
+        '{"path": "c.js", "content": "eA==", "note": 1}]}}'
+    )
+    stream = base64.b64encode(text.encode()) + b","
+    expected = [
+        {"path": "a.js", "content": b"\xff"},
+        {"path": "b.js", "content": b"x"},
+        {"path": "c.js", "content": "eA==", "note": 1},
+    ]
+    for size in (1, 3, 4, 64, len(stream)):
+        answers = AnswerDecoder()
+        for start in range(0, len(stream), size):
+            answers.feed(stream[start : start + size])
+        assert answers.responses[4]["files"] == expected, size
+
+
 def test_a_bundles_files_are_taken_out_of_the_answer_as_they_arrive():
     """The GetFiles answer never sits whole in memory: each file is decoded and cut out
     as soon as its bytes are there, in Pagefind's own compact JSON as in spaced JSON."""

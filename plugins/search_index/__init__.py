@@ -646,10 +646,12 @@ class PagefindRun:
 
 
 # A bundle file in a GetFiles answer, as Pagefind writes it: its path (a JSON string)
-# and its content (base64). Outside a JSON string, `{"path"` can only open such an object.
-_BUNDLE_FILE = re.compile(
-    rb'\{\s*"path"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*"content"\s*:\s*"([A-Za-z0-9+/=]*)"\s*\}'
-)
+# and its content (base64), up to the opening quote of the content, which ends at the
+# next quote (base64 has none: found with bytes.find, 10 times faster than a regular
+# expression over the content), then the object's end. Outside a JSON string,
+# `{"path"` can only open such an object.
+_BUNDLE_FILE_START = re.compile(rb'\{\s*"path"\s*:\s*("(?:[^"\\]|\\.)*")\s*,\s*"content"\s*:\s*"')
+_BUNDLE_FILE_END = re.compile(rb'"\s*\}')
 
 
 class AnswerDecoder:
@@ -689,25 +691,36 @@ class AnswerDecoder:
         self._take_files()
 
     def _take_files(self):
-        while match := _BUNDLE_FILE.search(self._json, self._scanned):
+        data, position = self._json, self._scanned
+        while start := _BUNDLE_FILE_START.search(data, position):
+            quote = data.find(b'"', start.end())
+            end = _BUNDLE_FILE_END.match(data, quote) if quote >= 0 else None
+            if end is None and (quote < 0 or not data[quote + 1 :].strip()):
+                return  # the rest of it is still coming
+            if end is None or data.find(b"\\", start.end(), quote) >= 0:
+                position = start.start() + 1  # not a file as Pagefind writes them: _answer
+                continue
             try:
-                path = json.loads(match[1])
-                content = base64.b64decode(match[2], validate=True)
+                path = json.loads(start[1])
+                content = base64.b64decode(data[start.end() : quote], validate=True)
             except ValueError as error:
+                found = bytes(data[start.start() : end.end()][:200])
                 raise SearchIndexError(
-                    f"Pagefind answered something unexpected: {match[0][:200]!r}"
+                    f"Pagefind answered something unexpected: {found!r}"
                 ) from error
             number = b"%d" % len(self._files)
             self._files.append({"path": path, "content": content})
-            self._json[match.start() : match.end()] = number
-            self._scanned = match.start() + len(number)
+            data[start.start() : end.end()] = number
+            position = self._scanned = start.start() + len(number)
 
     def _answer(self):
         try:
             message = json.loads(self._json, object_hook=_bundle_file)
             if self._files:
                 files = message["payload"]["files"]
-                message["payload"]["files"] = [self._files[number] for number in files]
+                message["payload"]["files"] = [  # those taken out are left as numbers
+                    self._files[item] if type(item) is int else item for item in files
+                ]
         except (ValueError, KeyError, TypeError, IndexError) as error:
             raise SearchIndexError(
                 f"Pagefind answered something unexpected: {bytes(self._json[:200])!r}"
