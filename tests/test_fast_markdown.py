@@ -112,3 +112,46 @@ def test_cached_files_are_not_converted_ahead(tmp_path):
     cached = found[0]
     generator.readers.cache_data(cached, ("<p>cached</p>", {}))
     assert cached not in files_to_convert(generator, "ARTICLE_PATHS", "ARTICLE_EXCLUDES")
+
+
+def test_plain_dates_are_read_as_pelican_reads_them():
+    """Every form parse_date reads itself, and forms near them, give what Pelican's own
+    processors give: the same datetime of the same type, or the same error."""
+    from plugins.fast_markdown.dates import FAST_PROCESSORS, PELICAN_PROCESSORS
+
+    days = [
+        f"{year}-{month}-{day}"
+        for year in ("0001", "0099", "0999", "1000", "2024", "2023", "9999")
+        for month in ("00", "01", "02", "12", "13")
+        for day in ("00", "01", "28", "29", "30", "31", "32")
+    ]
+    times = ["", " 00:00", " 23:59", " 24:00", " 10:60", " 10:00:59", " 10:00:60", "T10:00"]
+    times += ["_10:00", "  10:00", " 9:00", " 10:00 ", " 10:00:00.5", " 10:00+02:00"]
+    texts = [day + time for day in days for time in times] + ["2024/05/01", "May 1, 2024"]
+
+    def outcome(processor, text):
+        try:
+            value = processor(text, None)
+        except ValueError as error:
+            return ("error", str(error))
+        return (type(value), value, value.tzinfo)
+
+    for name in ("date", "modified"):
+        for text in texts:
+            expected = outcome(PELICAN_PROCESSORS[name], text)
+            assert outcome(FAST_PROCESSORS[name], text) == expected, (name, text)
+
+
+def test_fast_dates_replace_only_pelicans_own_processors(monkeypatch):
+    from pelican import readers
+
+    from plugins.fast_markdown.dates import FAST_PROCESSORS, PELICAN_PROCESSORS, use_fast_dates
+
+    def another(value, _settings):
+        return value
+
+    monkeypatch.setitem(readers.METADATA_PROCESSORS, "date", PELICAN_PROCESSORS["date"])
+    monkeypatch.setitem(readers.METADATA_PROCESSORS, "modified", another)
+    use_fast_dates()
+    assert readers.METADATA_PROCESSORS["date"] is FAST_PROCESSORS["date"]
+    assert readers.METADATA_PROCESSORS["modified"] is another
