@@ -90,21 +90,20 @@ def pack_memo(_sender=None):
 
 
 def compact_read(generator):
-    """*_generator_finalized: drop the generator's reader cache, compress every body
-    read so far (the articles', then the pages' too), and pack the memo of the bodies
-    as shown if `initialized` has not."""
+    """*_generator_finalized: drop the generator's reader cache and compress every body
+    read so far (the articles', then the pages' too)."""
     readers = getattr(generator, "readers", None)
     if isinstance(getattr(readers, "_cache", None), dict):
         readers._cache = {}  # saved to disk by generate_context, not read again
     for content in list(generator.context.get("generated_content", {}).values()):
         compact(content)
-    pack_memo()
 
 
 def register():
     signals.initialized.connect(share_article_keys)
-    # initialized: the memo packs what it keeps from the start; the search index makes
-    # bodies as shown as soon as the articles are read (article_generator_pretaxonomy).
+    # initialized: Pelican's memo of the bodies as shown packs what it keeps from the
+    # start, before anything asks for them (the search index makes them as soon as the
+    # articles are read, at article_generator_pretaxonomy).
     signals.initialized.connect(pack_memo)
     # *_generator_finalized: the generator has read its content and saved its reader
     # cache. Connected before the other plugins' receivers (compact_bodies comes early in

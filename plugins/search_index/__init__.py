@@ -437,31 +437,16 @@ def _sync(bundle, wanted, put):
 
 
 def _write_if_changed(path, data):
-    try:
-        if os.stat(path).st_size == len(data) and Path(path).read_bytes() == data:
-            return
-    except FileNotFoundError:
-        if _put_new(path, lambda new: Path(new).write_bytes(data)):
-            return
-    except OSError:  # not a file: replaced below
-        pass
-    temporary = _temporary_beside(path)
-    Path(temporary).write_bytes(data)
-    os.replace(temporary, path)
+    def unchanged():
+        return os.stat(path).st_size == len(data) and Path(path).read_bytes() == data
+
+    _put_if_changed(path, unchanged, lambda target: Path(target).write_bytes(data))
 
 
 def _link_if_changed(path, source):
-    try:
-        if os.path.samefile(path, source):
-            return
-    except FileNotFoundError:
-        if _put_new(path, lambda new: _link_or_copy(source, new)):
-            return
-    except OSError:
-        pass
-    temporary = _temporary_beside(path)
-    _link_or_copy(source, temporary)
-    os.replace(temporary, path)
+    _put_if_changed(
+        path, lambda: os.path.samefile(path, source), lambda target: _link_or_copy(source, target)
+    )
 
 
 def _link_or_copy(source, path):
@@ -471,19 +456,29 @@ def _link_or_copy(source, path):
         shutil.copy2(source, path)
 
 
-def _put_new(path, put):
-    """put(path) for a file not there yet, but the entry file; False: write it by
-    renaming (a first build's bundle is ~1,000 new files: a temporary name and a rename
-    each were half the time it took to write them, after Pagefind, with a core idle).
-    No page loads a new name before the entry file names it, and that comes last."""
-    if os.path.basename(path) == ENTRY_FILE:
-        return False
+def _put_if_changed(path, unchanged, put):
+    """put(path) unless unchanged() (False, or raising OSError, when it is not there or
+    not a file). A file that is not there yet, but the entry file, is put under its own
+    name (a first build's bundle is ~1,000 new files: a temporary name and a rename each
+    were half the time it took to write them, after Pagefind, with a core idle): no page
+    loads a new name before the entry file names it, and that comes last. Any other is
+    put under a temporary name, then renamed over it."""
     try:
-        put(path)
-    except FileNotFoundError:  # its folder is not there yet
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        put(path)
-    return True
+        if unchanged():
+            return
+    except FileNotFoundError:
+        if os.path.basename(path) != ENTRY_FILE:
+            try:
+                put(path)
+            except FileNotFoundError:  # its folder is not there yet
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                put(path)
+            return
+    except OSError:  # not a file: replaced below
+        pass
+    temporary = _temporary_beside(path)
+    put(temporary)
+    os.replace(temporary, path)
 
 
 def _temporary_beside(path):
@@ -872,7 +867,7 @@ class SearchIndex:
         documents Pagefind has now."""
         if self.run is None:
             if not documents or self.previous.get("documents"):
-                return 0  # a recorded bundle, nothing changed since: start() may keep it
+                return 0  # a record: start() decides whether its bundle is kept
             self.run = PagefindRun(self.bundle, self.low_priority)
             self.run.add(documents)
         elif len(documents) > len(self.run.sent) and self.run.continues(documents):
@@ -981,9 +976,7 @@ class SiteSearch:
         for name in [name for name in self.indexes if name not in shards]:
             self.indexes.pop(name).abandon()
         for name, shard in shards.items():
-            if name not in self.indexes:
-                self.indexes[name] = SearchIndex(self.settings, self.output_path, name)
-            self.indexes[name].start(shard)
+            self._index(name).start(shard)
         self.names = list(shards)
         return self.names
 
@@ -998,16 +991,19 @@ class SiteSearch:
         shards = shard_documents(articles, self.settings["SEARCH_INDEX_SHARD_SIZE"])
         early = len(shards) if len(shards) <= PAGEFIND_PROCESSES else 1
         for name, shard in list(shards.items())[:early]:
-            documents = documents_shown_once_read(shard, self.settings)
-            if name not in self.indexes:
-                self.indexes[name] = SearchIndex(self.settings, self.output_path, name)
-            handed = self.indexes[name].begin(documents)
+            handed = self._index(name).begin(documents_shown_once_read(shard, self.settings))
             log.debug(
                 "search_index: %s: Pagefind has %d of %d article(s) once they are read",
                 name,
                 handed,
                 len(shard),
             )
+
+    def _index(self, name):
+        """The SearchIndex of the bundle `name`, made when this build first needs it."""
+        if name not in self.indexes:
+            self.indexes[name] = SearchIndex(self.settings, self.output_path, name)
+        return self.indexes[name]
 
     def abandon(self):
         for index in self.indexes.values():
