@@ -10,6 +10,7 @@ message per problem, with the file (and line) and the fix; the traceback only wi
 
 import argparse
 import atexit
+import gc
 import json
 import logging
 import os
@@ -111,6 +112,11 @@ def _build(settings_file, override, debug, lint_first, early):
         # the unchanged articles), so their early work overlaps the linting. Nothing is
         # read or written before run().
         pelican = Pelican(settings)
+        # What starting made (modules, classes, settings, plugins) lives as long as the
+        # process: frozen, the collector's full collections while the content is read
+        # no longer go through it (0.04 -> 0.01 s at N = 1000). The page renderers'
+        # fork unfreezes it (incremental_output/split.py).
+        gc.freeze()
         if lint_first:
             problems = run_linter(pelican, early)
             if problems:

@@ -396,9 +396,7 @@ def scan_regions(text):
             continue
         end = text.find("-->", start + 4)
         end = len(text) if end == -1 else end + 3
-        regions.append(
-            Region("comment", start, end, line_at(text, start), line_at(text, end - 1))
-        )
+        regions.append(Region("comment", start, end, line_at(text, start), line_at(text, end - 1)))
         pos = end
     return regions
 

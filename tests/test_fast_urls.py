@@ -102,3 +102,47 @@ def test_a_tags_url_is_formatted_without_adding_to_its_attributes():
     assert fields == {**vars(tag), "name": "Quiet Trust", "slug": "quiet-trust"}
     assert tag.url == "tag/quiet-trust/Quiet Trust/"
     assert set(vars(tag)) == names  # Pelican's slug is kept in _slug, as before
+
+
+@pytest.mark.parametrize(
+    ("value", "options"),
+    [
+        ("Quiet Trust", {}),
+        ("Quiet Trust", {"preserve_case": True}),
+        ("Étoile & Co", {"use_unicode": True}),
+        ("Étoile & Co", {}),
+        ("C++ tips", {"regex_subs": [(r"\+", "plus"), (r"[^\w\s-]", ""), (r"[-\s]+", "-")]}),
+        ("   ", {}),
+    ],
+)
+def test_slugs_are_pelicans(value, options):
+    from pelican.utils import slugify
+
+    remembered = fast_urls.remembered_slugify(slugify)
+    assert remembered(value, **options) == slugify(value, **options)
+    assert remembered(value, **options) == slugify(value, **options)  # and remembered
+
+
+def test_a_slug_is_worked_out_once_per_value_and_options():
+    calls = []
+
+    def original(value, regex_subs=(), preserve_case=False, use_unicode=False):
+        calls.append(value)
+        return value.lower()
+
+    remembered = fast_urls.remembered_slugify(original)
+    subs = [["a", "b"]]  # as settings hold them: lists
+    assert [remembered("Trust", subs) for _ in range(3)] == ["trust"] * 3
+    assert remembered("Trust", subs, preserve_case=True) == "trust"
+    assert remembered("Trust", [[{}, "b"]]) == "trust"  # unhashable: not remembered
+    assert remembered("Trust", [[{}, "b"]]) == "trust"
+    assert calls == ["Trust"] * 4
+
+
+def test_urlwrappers_slugify_is_wrapped_once():
+    import pelican.urlwrappers
+
+    fast_urls.install()
+    fast_urls.install()
+    assert pelican.urlwrappers.slugify.keeps_values
+    assert not getattr(pelican.urlwrappers.slugify.original, "keeps_values", False)

@@ -17,10 +17,16 @@ N = 4000). `as_dict` gives the same values in a new dict instead.
 Every URL Pelican formats starts from the object's path relative to PATH
 (`get_relative_source_path`, about 12 times per article in a build): that one is a pure
 function of two absolute paths, so it is worked out once per path, for the whole build.
+
+A tag's, category's or author's slug is worked out from its name by `slugify`, once per
+object (and again to compare one with a string): every article has its own Tag objects,
+so about 5,000 times at N = 1000 for a few dozen names. `slugify` is a pure function of
+its arguments; the one urlwrappers calls remembers its answers (`remembered_slugify`).
 """
 
 import os
 
+import pelican.urlwrappers
 from pelican import signals
 from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
@@ -72,6 +78,27 @@ def remembered_relative_path(original):
     return get_relative_source_path
 
 
+def remembered_slugify(original):
+    """`original` (pelican.utils.slugify), answered once per value and options."""
+    answers = {}
+
+    def slugify(value, regex_subs=(), preserve_case=False, use_unicode=False):
+        try:
+            key = (value, tuple(map(tuple, regex_subs)), preserve_case, use_unicode)
+            hash(key)
+        except TypeError:  # options it cannot remember: asked each time
+            return original(value, regex_subs, preserve_case, use_unicode)
+        slug = answers.get(key)
+        if slug is None:
+            slug = answers[key] = original(value, regex_subs, preserve_case, use_unicode)
+        return slug
+
+    slugify.keeps_values = True
+    slugify.original = original
+    slugify.__doc__ = original.__doc__
+    return slugify
+
+
 def url_fields(wrapper):
     """What a URLWrapper's URL settings are formatted with (its attributes, name and
     slug), without storing name and slug among its attributes as Pelican's as_dict does."""
@@ -80,9 +107,11 @@ def url_fields(wrapper):
 
 
 def install(_pelican=None):
-    """Replace Content's url and save_as properties and get_relative_source_path, and
-    URLWrapper.as_dict (once per process)."""
+    """Replace Content's url and save_as properties and get_relative_source_path,
+    URLWrapper.as_dict, and the slugify urlwrappers calls (once per process)."""
     URLWrapper.as_dict = url_fields
+    if not getattr(pelican.urlwrappers.slugify, "keeps_values", False):
+        pelican.urlwrappers.slugify = remembered_slugify(pelican.urlwrappers.slugify)
     for name in CACHED_PROPERTIES:
         current = Content.__dict__[name]
         if not getattr(current.fget, "keeps_values", False):
