@@ -39,6 +39,7 @@ import contextlib
 import functools
 import hashlib
 import importlib.metadata
+import itertools
 import json
 import logging
 import math
@@ -260,13 +261,12 @@ def article_documents(generator, settings):
 
 def documents_shown_once_read(shard, settings):
     """The Documents of `shard` (Searchables, in index order) up to the first article
-    whose body may show otherwise once every content is read (shown_once_read)."""
-    documents = []
+    whose body may show otherwise once every content is read (shown_once_read), made
+    one at a time as they are asked for."""
     for searchable in shard:
         if not shown_once_read(searchable.article):
-            break
-        documents.append(searchable.document(settings))
-    return documents
+            return
+        yield searchable.document(settings)
 
 
 def bundle_name(shard):
@@ -497,6 +497,8 @@ _WRITE, _ABANDON = "write", "abandon"
 # last shards for the end: cold A/B, 5 pairs, +7 % wall), and never add up in memory.
 PAGEFIND_PROCESSES = 2
 _PAGEFIND_SLOTS = threading.BoundedSemaphore(PAGEFIND_PROCESSES)
+# Documents made at a time, once the articles are read, before they go to Pagefind.
+EARLY_DOCUMENTS = 50
 
 
 class PagefindRun:
@@ -990,13 +992,28 @@ class SiteSearch:
         peak at N = 4000 by 1.5 MB."""
         shards = shard_documents(articles, self.settings["SEARCH_INDEX_SHARD_SIZE"])
         early = len(shards) if len(shards) <= PAGEFIND_PROCESSES else 1
-        for name, shard in list(shards.items())[:early]:
-            handed = self._index(name).begin(documents_shown_once_read(shard, self.settings))
+        streams = {
+            name: documents_shown_once_read(shard, self.settings)
+            for name, shard in list(shards.items())[:early]
+        }
+        made = {name: [] for name in streams}
+        handed = dict.fromkeys(streams, 0)
+        # A few documents of each shard at a time, each few handed over as soon as they
+        # are made: Pagefind starts on the other core while the rest are made.
+        while streams:
+            for name in list(streams):
+                documents = list(itertools.islice(streams[name], EARLY_DOCUMENTS))
+                if documents:
+                    made[name] += documents
+                    handed[name] = self._index(name).begin(made[name])
+                if len(documents) < EARLY_DOCUMENTS:
+                    del streams[name]
+        for name in made:
             log.debug(
                 "search_index: %s: Pagefind has %d of %d article(s) once they are read",
                 name,
-                handed,
-                len(shard),
+                handed[name],
+                len(shards[name]),
             )
 
     def _index(self, name):
