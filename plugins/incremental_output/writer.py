@@ -428,8 +428,8 @@ class IncrementalWriter:
             return
         output, reads = self._render(page.template, page.context().full())
         self._make_folder(os.path.dirname(page.path))
-        with open(page.path, "w", encoding="utf-8") as f:  # claimed when queued
-            f.writelines(output)
+        with open(page.path, "wb") as f:  # claimed when queued
+            f.writelines(piece.encode("utf-8") for piece in output)  # a page: one piece
         self._wrote(page.name, page.path, fingerprint, reads)
 
     def _render(self, template, localcontext):
@@ -444,7 +444,13 @@ class IncrementalWriter:
 
     def _make_folder(self, folder):
         if folder not in self._folders:
-            os.makedirs(folder, exist_ok=True)
+            try:  # one system call: its parent is nearly always there
+                os.mkdir(folder)
+            except FileExistsError:
+                if not os.path.isdir(folder):
+                    raise
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)
             self._folders.add(folder)
 
     def _wrote(self, name, path, fingerprint, reads):
