@@ -14,7 +14,9 @@ import os
 import pickle
 import select
 import signal
+import struct
 import sys
+import tempfile
 import threading
 
 
@@ -99,6 +101,29 @@ def can_fork():
     return hasattr(os, "fork") and usable_cores() > 1 and fork_is_safe()
 
 
+# Where a streamed item is in the temporary file: its offset and size.
+_PLACE = struct.Struct("<QQ")
+
+
+def _send_items(items, spool, pipe):
+    """In a streaming InChild's child: each item pickled into the file `spool`, then
+    its place written to `pipe` (both file descriptors)."""
+    offset = 0
+    for item in items:
+        data = memoryview(pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
+        size = len(data)
+        while data:
+            data = data[os.write(spool, data) :]
+        _write_all(pipe, _PLACE.pack(offset, size))
+        offset += size
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 class InChild:
     """`function(*args)` computed in a forked child process while this one goes on.
 
@@ -107,9 +132,15 @@ class InChild:
     when the child failed in any way (an exception, a crash, a result that would not
     pickle): the caller then does the work itself, and fails or logs as it would have.
     `close()` stops a child still working, for a build that failed meanwhile.
+
+    InChild.streaming(function, *args): `function` is a generator, and the child hands
+    over each item as soon as it is made; `next_item()` waits for the next one (None
+    once the child is done, or failed). The items go through a temporary file, the pipe
+    carrying only where each one is: a pipe holds 64 KB, and a child whose items this
+    process is not reading yet would stop at the first full pipe.
     """
 
-    def __init__(self, function, *args):
+    def __init__(self, function, *args, spool=None):
         read_end, write_end = os.pipe()
         try:
             pid = os.fork()
@@ -121,9 +152,12 @@ class InChild:
             status = 1
             try:
                 os.close(read_end)
-                data = pickle.dumps(function(*args), pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write_end, "wb") as pipe:
-                    pipe.write(data)
+                if spool is not None:
+                    _send_items(function(*args), spool.fileno(), write_end)
+                else:
+                    data = pickle.dumps(function(*args), pickle.HIGHEST_PROTOCOL)
+                    with os.fdopen(write_end, "wb") as pipe:
+                        pipe.write(data)
                 status = 0
             finally:
                 for stream in (sys.stdout, sys.stderr):  # what it printed, not lost
@@ -132,6 +166,29 @@ class InChild:
                 os._exit(status)
         os.close(write_end)
         self.pid, self._pipe = pid, os.fdopen(read_end, "rb")
+        self._spool = spool
+
+    @classmethod
+    def streaming(cls, function, *args):
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the child (close)
+        try:
+            return cls(function, *args, spool=spool)
+        except BaseException:
+            spool.close()
+            raise
+
+    def next_item(self):
+        if self.pid is None:
+            return None
+        try:
+            where = self._pipe.read(_PLACE.size)
+            if len(where) == _PLACE.size:
+                offset, size = _PLACE.unpack(where)
+                return pickle.loads(os.pread(self._spool.fileno(), size, offset))
+        except Exception:  # noqa: BLE001 - a child that failed midway: as if it ended
+            pass
+        self.close()
+        return None
 
     def result(self):
         try:
@@ -152,6 +209,8 @@ class InChild:
         if self.pid is None:
             return
         self._pipe.close()
+        if self._spool is not None:
+            self._spool.close()
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)  # nothing, if it has already left
         os.waitpid(self.pid, 0)

@@ -8,6 +8,7 @@ from pelican.readers import MarkdownReader
 from pelican.settings import read_settings
 
 from bench.corpus import write_corpus
+from plugins import forking
 from plugins.fast_markdown import ReusingMarkdownReader, files_to_convert, prefetch
 from tests.sitebuild import ROOT, assert_same_site_without, content_with_corpus
 
@@ -155,3 +156,36 @@ def test_fast_dates_replace_only_pelicans_own_processors(monkeypatch):
     use_fast_dates()
     assert readers.METADATA_PROCESSORS["date"] is FAST_PROCESSORS["date"]
     assert readers.METADATA_PROCESSORS["modified"] is another
+
+
+def test_the_childs_results_arrive_while_it_converts_the_rest(tmp_path):
+    go = tmp_path / "go"
+    paths = [f"file-{number}" for number in range(4 * prefetch.BATCH)]
+    _mine, theirs = prefetch.split(paths)
+
+    def convert(path):
+        if path == theirs[-1]:  # the child's last file waits for the parent's go
+            deadline = time.monotonic() + 30
+            while not go.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return path.upper(), {}
+
+    job = prefetch.Prefetch(convert, theirs)
+    started = time.monotonic()
+    assert job.take(theirs[0]) == (theirs[0].upper(), {})
+    assert time.monotonic() - started < 15  # not after the child's last file
+    go.touch()
+    assert [job.take(path) for path in theirs[1:]] == [(p.upper(), {}) for p in theirs[1:]]
+    assert job.pid is None  # the child was waited for
+
+
+def test_a_stream_ends_with_none_when_its_child_fails_midway():
+    def items():
+        yield "first"
+        yield "second"
+        raise ValueError("midway")
+
+    child = forking.InChild.streaming(items)
+    assert [child.next_item(), child.next_item(), child.next_item()] == ["first", "second", None]
+    assert child.pid is None
+    assert child.next_item() is None

@@ -3,8 +3,9 @@
 Pelican reads its articles one after another, so a build uses one core for Markdown
 (about half of a cold build). Before the articles are read, `start()` forks one child
 process that converts the files at the end of Pelican's reading order and sends back
-each file's HTML and its raw metadata (plain strings); the parent reads the files at the
-front as usual and takes the child's results when it reaches the rest. Metadata is still
+each file's HTML and its raw metadata (plain strings), a few files at a time; the parent
+reads the files at the front as usual and takes the child's results when it reaches the
+rest, working on the first while the child converts the last. Metadata is still
 processed in the parent (`MarkdownReader._parse_metadata`), so dates, tags and
 categories are made exactly as before, and the built site is byte-identical
 (tests/test_fast_markdown.py).
@@ -32,6 +33,8 @@ MIN_FILES = 24
 # The parent also builds each Article (metadata, signals, cache) while the child only
 # converts, so the child takes a bit more than half (measured at N = 1000 on 2 cores).
 CHILD_SHARE = 0.55
+# The child sends its results this many files at a time.
+BATCH = 25
 
 
 def split(paths, child_share=CHILD_SHARE):
@@ -41,28 +44,30 @@ def split(paths, child_share=CHILD_SHARE):
     return paths[:cut], paths[cut:]
 
 
-def _convert_all(convert, paths):
-    """{path: result} for every file converted without an error or a warning."""
-    flag = forking.only_flag_warnings()  # the parent logs whatever it converts again
-    results = {}
-    for path in paths:
-        flag.raised = False
-        try:
-            result = convert(path)
-        except Exception:  # noqa: BLE001 - the parent converts it again and reports it
-            continue
-        if not flag.raised:
-            results[path] = result
-    return results
+def _convert_all(convert, paths, batch=BATCH):
+    """{path: result}, `batch` files at a time: the result None for a file converted
+    with an error or a warning (the parent converts it again, and reports them)."""
+    flag = forking.only_flag_warnings()
+    for start in range(0, len(paths), batch):
+        results = {}
+        for path in paths[start : start + batch]:
+            flag.raised = False
+            try:
+                result = convert(path)
+            except Exception:  # noqa: BLE001 - the parent converts it again and reports it
+                result = None
+            results[path] = None if flag.raised else result
+        yield results
 
 
 class Prefetch:
     """Files being converted in a child process; `take(path)` hands one result over."""
 
     def __init__(self, convert, paths):
+        paths = list(paths)
         self.paths = set(paths)
-        self.results = None
-        self._child = InChild(_convert_all, convert, paths)
+        self.results = {}
+        self._child = InChild.streaming(_convert_all, convert, paths)
         _RUNNING.add(self)
 
     @property
@@ -74,23 +79,22 @@ class Prefetch:
         """The child's (html, meta) for `path`, or None: convert it yourself."""
         if path not in self.paths:
             return None
-        if self.results is None:
-            self._receive()
+        self.paths.discard(path)
+        while path not in self.results and self._child.pid is not None:
+            batch = self._child.next_item()
+            if batch is None:  # done, or died: the parent converts what is missing
+                _RUNNING.discard(self)
+                break
+            self.results.update(batch)
+        if not self.paths:  # every file handed over: wait for the child to end
+            while self._child.next_item() is not None:
+                pass
+            _RUNNING.discard(self)
         return self.results.pop(path, None)
-
-    def _receive(self):
-        _RUNNING.discard(self)
-        results = self._child.result()
-        if results is None:  # a child that died: the parent converts it all
-            logger.debug("fast_markdown: the converting process sent nothing usable")
-            results = {}
-        self.results = results
 
     def close(self):
         """Stop waiting for the child (killing it if it is still converting)."""
         _RUNNING.discard(self)
-        if self.results is None:
-            self.results = {}
         self._child.close()
 
 
