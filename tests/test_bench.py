@@ -2,6 +2,7 @@
 
 import re
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -277,6 +278,14 @@ def test_timed_run_reports_failures_with_the_log(tmp_path):
     command = [sys.executable, "-c", "import sys; print('broken'); sys.exit(3)"]
     with pytest.raises(BenchError, match=r"exit 3(.|\n)*broken"):
         timed_run(command, tmp_path, tmp_path / "bad.log")
+
+
+def test_timed_run_stops_a_build_that_runs_too_long(tmp_path):
+    command = [sys.executable, "-c", "import time; time.sleep(60)"]
+    started = time.perf_counter()
+    with pytest.raises(BenchError, match=r"timed out after 0\.5 s"):
+        timed_run(command, tmp_path, tmp_path / "slow.log", timeout=0.5)
+    assert time.perf_counter() - started < 30
 
 
 def _fill_caches(site):
