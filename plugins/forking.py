@@ -110,15 +110,14 @@ def _send_items(items, spool, pipe):
     its place written to `pipe` (both file descriptors)."""
     offset = 0
     for item in items:
-        data = memoryview(pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
-        size = len(data)
-        while data:
-            data = data[os.write(spool, data) :]
-        _write_all(pipe, _PLACE.pack(offset, size))
-        offset += size
+        data = pickle.dumps(item, pickle.HIGHEST_PROTOCOL)
+        write_all(spool, data)
+        write_all(pipe, _PLACE.pack(offset, len(data)))
+        offset += len(data)
 
 
-def _write_all(fd, data):
+def write_all(fd, data):
+    """Write all of `data` to the file descriptor `fd` (os.write may write only part)."""
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]

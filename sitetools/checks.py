@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
 
+from sitetools.content_lint import line_at
+
 # Attributes whose URLs the browser follows or fetches.
 URL_ATTRIBUTES = {
     "a": ("href",),
@@ -117,10 +119,6 @@ def _text_files(output_dir, suffixes=(".html", ".xml", ".txt")):
             yield path, path.read_text(encoding="utf-8", errors="replace")
 
 
-def _line_of(text, index):
-    return text.count("\n", 0, index) + 1
-
-
 def read_manifest(output_dir):
     """The build's release.json as a dict, or None when there is none."""
     path = Path(output_dir) / MANIFEST
@@ -184,7 +182,7 @@ def find_site_url_problems(output_dir, manifest, expected=None):
             problems.append(f"SITEURL is {url!r} but SITE_URL asks for {expected!r}")
     for path, text in _text_files(output_dir):
         for match in LOCAL_URL.finditer(text):
-            line = _line_of(text, match.start())
+            line = line_at(text, match.start())
             problems.append(f"{path.relative_to(output_dir)}:{line}: links to {match.group(0)}")
     return problems
 
@@ -195,7 +193,7 @@ def find_unresolved_links(output_dir):
     problems = []
     for path, text in _text_files(output_dir, (".html", ".xml")):
         for match in UNRESOLVED_LINK.finditer(text):
-            line = _line_of(text, match.start())
+            line = line_at(text, match.start())
             problems.append(
                 f"{path.relative_to(output_dir)}:{line}: unresolved link {match.group(1)} "
                 "(the file it names does not exist in content/)"
@@ -286,7 +284,7 @@ def find_placeholder_marks(output_dir, known=()):
     shown = {}  # text -> ["page:line", ...]
     for path, text in _text_files(output_dir, (".html",)):
         for match in PLACEHOLDER_MARK.finditer(text):
-            where = f"{path.relative_to(output_dir)}:{_line_of(text, match.start())}"
+            where = f"{path.relative_to(output_dir)}:{line_at(text, match.start())}"
             shown.setdefault(unescape(match.group(1)).strip(), []).append(where)
     return [
         f"{places[0]}: shows a placeholder ({len(places)} page(s) in all): {text}"

@@ -80,16 +80,11 @@ class Prefetch:
         if path not in self.paths:
             return None
         self.paths.discard(path)
-        while path not in self.results and self._child.pid is not None:
-            batch = self._child.next_item()
-            if batch is None:  # done, or died: the parent converts what is missing
-                _RUNNING.discard(self)
-                break
+        # None once the child is done, or died: the parent converts what is missing.
+        while path not in self.results and (batch := self._child.next_item()) is not None:
             self.results.update(batch)
-        if not self.paths:  # every file handed over: wait for the child to end
-            while self._child.next_item() is not None:
-                pass
-            _RUNNING.discard(self)
+        if not self.paths:  # every file handed over: nothing more to wait for
+            self.close()
         return self.results.pop(path, None)
 
     def close(self):

@@ -67,9 +67,9 @@ except ImportError:
     from plugins.content_body import packed_body_as_shown, shown_once_read, unpack
 
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
-    from forking import lower_priority
+    from forking import lower_priority, write_all
 except ImportError:  # imported as plugins.<name> (the tests)
-    from plugins.forking import lower_priority
+    from plugins.forking import lower_priority, write_all
 
 log = logging.getLogger(__name__)
 
@@ -626,9 +626,7 @@ class PagefindRun:
 
     @staticmethod
     def _write(process, data):
-        view = memoryview(data)
-        while view:  # one system call (and one wait for the GIL) in practice
-            view = view[os.write(process.stdin.fileno(), view) :]
+        write_all(process.stdin.fileno(), data)  # one system call in practice
 
     @staticmethod
     def _read(process, count, stopped):
