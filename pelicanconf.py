@@ -211,6 +211,8 @@ INCREMENTAL_OUTPUT = True
 PLUGINS += ["fast_urls"]
 # plugins/fast_escape: Jinja's autoescape without markupsafe's Python wrapping (same output).
 PLUGINS += ["fast_escape"]
+# plugins/layered_context: an {% include %} refers to the page's context instead of copying it.
+PLUGINS += ["layered_context"]
 # ---- Build speed: pages rendered on both cores (README, "Pages rendered on both cores") ----
 # plugins/incremental_output renders every build's pages, production's too, in this many
 # processes: None = both cores (one on a one-core machine); 1 = in the build's own only.
