@@ -375,3 +375,16 @@ def test_a_page_is_rendered_in_few_pieces_that_join_to_what_render_gives():
     assert "".join(pieces) == template.render(context)
     assert 10 <= len(pieces) <= 60  # ~5,000 chunks, 100 at a time
     assert rendered_pieces(template, {"items": []}, batch=100) == ["<ul></ul>"]
+
+
+def test_an_error_while_rendering_pieces_names_the_template_line_as_render_does(tmp_path):
+    import traceback
+
+    from jinja2 import Environment, FileSystemLoader
+
+    (tmp_path / "broken.html").write_text("<p>fine</p>\n{{ 1 // zero }}")
+    template = Environment(loader=FileSystemLoader(tmp_path)).get_template("broken.html")
+    with pytest.raises(ZeroDivisionError) as raised:
+        rendered_pieces(template, {"zero": 0})
+    frames = traceback.extract_tb(raised.value.__traceback__)
+    assert (frames[-1].filename, frames[-1].lineno) == (str(tmp_path / "broken.html"), 2)

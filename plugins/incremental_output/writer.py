@@ -53,11 +53,16 @@ def rendered_pieces(template, context, batch=RENDER_BATCH):
     """The template's output as a few long strings: what template.render() returns, not
     yet joined. A page is written only once it rendered whole (a template error leaves
     the page of the last build in place), but Jinja makes a page of many short strings:
-    the deck of 12,000 prompt cards (5 MB of HTML) held about 28 MB of them at once."""
-    chunks = template.generate(context)
+    the deck of 12,000 prompt cards (5 MB of HTML) held about 28 MB of them at once.
+    As template.render(), not template.generate(), which passes each of a page's ~250
+    strings through one more generator."""
+    chunks = template.root_render_func(template.new_context(dict(context)))
     pieces = []
-    while batch_of := list(islice(chunks, batch)):
-        pieces.append("".join(batch_of))
+    try:
+        while batch_of := list(islice(chunks, batch)):
+            pieces.append("".join(batch_of))
+    except Exception:  # noqa: BLE001 - as render(): re-raised, its traceback in template lines
+        template.environment.handle_exception()
     return pieces
 
 

@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import zoneinfo
-from dataclasses import astuple, fields, replace
+from dataclasses import fields, replace
 from importlib.metadata import version
 from operator import attrgetter
 from pathlib import Path
@@ -26,7 +26,7 @@ except ImportError:  # imported as plugins.<name> (the content linter, the tests
 
 from . import deck, imagecache
 from .markdown_ext import PromptBlockExtension
-from .parse import Card, find_duplicate_slugs, parse_prompts
+from .parse import Card, ParseOptions, find_duplicate_slugs, parse_prompts
 from .render import HEIGHT, WIDTH, CardSpec, read_palette
 from .settings import image_cache_path, merge, parse_options, validate
 
@@ -64,12 +64,13 @@ def content_parent(settings):
     return base if base.endswith(os.sep) else base + os.sep
 
 
-def display_path(source_path, settings, parent=None):
+def display_path(source_path, settings, parent=None, real=None):
     """content/the-ingredients.md: the path as the author knows it, resolved as
     Path.resolve() resolves it. `parent`: content_parent(settings), which a caller
-    showing many paths works out once."""
+    showing many paths works out once; `real`: os.path.realpath(source_path), if known."""
     prefix = content_parent(settings) if parent is None else parent
-    real = os.path.realpath(str(source_path))  # normalised too
+    if real is None:
+        real = os.path.realpath(str(source_path))  # normalised too
     return real[len(prefix) :] if real.startswith(prefix) else str(source_path)
 
 
@@ -80,6 +81,9 @@ _linted_cards = {}
 _CARD_FIELDS = [field.name for field in fields(Card)]
 _card_values = attrgetter(*_CARD_FIELDS)  # a card's fields, in order
 _SOURCE_PATH = _CARD_FIELDS.index("source_path")
+# The parser's options, field by field (all text, numbers and a tuple of text: the same
+# comparison as dataclasses.astuple's deep copies, without the copying).
+_option_values = attrgetter(*[field.name for field in fields(ParseOptions)])
 
 
 def take_linted_cards(_sender, cards):
@@ -87,17 +91,17 @@ def take_linted_cards(_sender, cards):
     _linted_cards.update(cards)
 
 
-def linted_cards(source, stat, options, shown):
-    """The cards the linter parsed from `source` as it is now (`stat`), with the same
-    options, naming the file `shown`; or None.
+def linted_cards(real, stat, options, shown):
+    """The cards the linter parsed from the file at `real` (its os.path.realpath) as it
+    is now (`stat`), with the same options, naming the file `shown`; or None.
 
     The linter imports this package as `plugins.prompt_cards` and Pelican as
     `prompt_cards`: two copies of its classes, so its options are compared and its cards
     copied field by field."""
-    linted = _linted_cards.get(os.path.realpath(source))
+    linted = _linted_cards.get(real)
     if linted is None or linted[:2] != (stat.st_mtime_ns, stat.st_size):
         return None
-    if astuple(linted[2]) != astuple(options):
+    if _option_values(linted[2]) != _option_values(options):
         return None
     cards = []
     for card in linted[3]:
@@ -116,13 +120,14 @@ def read_cards(article, settings, kept=None, parent=None):
     source = getattr(article, "source_path", None)
     if not source or not str(source).lower().endswith(MARKDOWN_SUFFIXES):
         return []
-    shown = display_path(source, settings, parent)
+    real = os.path.realpath(str(source))
+    shown = display_path(source, settings, parent, real)
     stat = os.stat(source)
     stamp = (shown, stat.st_mtime_ns, stat.st_size)
     result = kept.get(source, stamp) if kept is not None else None
     if result is None:
         options = parse_options(settings)
-        cards = linted_cards(source, stat, options, shown)
+        cards = linted_cards(real, stat, options, shown)
         if cards is not None:
             result = (cards, [])  # the linter passed: no errors
         else:
