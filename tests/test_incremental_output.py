@@ -5,6 +5,7 @@ step by step; after each edit it is rebuilt incrementally (output and caches kep
 every output file is compared byte for byte with a clean build of the same state.
 """
 
+import dataclasses
 import json
 import re
 import shutil
@@ -13,8 +14,14 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import write_corpus
+from plugins.content_body import PackedBody
 from plugins.incremental_output import remove_stale, settings_errors
-from plugins.incremental_output.fingerprint import Encoder, Unfingerprintable, unrendered_fields
+from plugins.incremental_output.fingerprint import (
+    Encoder,
+    Unfingerprintable,
+    body_digest,
+    unrendered_fields,
+)
 from plugins.incremental_output.writer import (
     NO_BODIES,
     IncrementalWriter,
@@ -210,6 +217,34 @@ def test_equal_values_encode_equal_and_different_values_differently():
     )
     values = [1, "1", 1.0, True, None, [1], (1,), {"1": 1}, {1}, b"1"]
     assert len({encoder.encode(value) for value in values}) == len(values)
+
+
+def test_a_dataclass_encodes_its_rendered_fields_the_same_each_time():
+    from plugins.prompt_cards.parse import Card
+
+    card = Card(text="Ask?", level="gentle", theme="us", slug="ask", line=3)
+    moved = dataclasses.replace(card, line=30)
+    edited = dataclasses.replace(card, text="Ask again?")
+    encoder = Encoder(unrendered_fields([]))
+    assert encoder.encode(card, remember=False) == encoder.encode(moved, remember=False)
+    assert encoder.encode(card, remember=False) != encoder.encode(edited, remember=False)
+    assert "line" not in encoder.encode(card, remember=False)
+    assert "line:3" in Encoder(frozenset()).encode(card)  # a template that shows it
+
+
+def test_a_packed_body_is_fingerprinted_by_what_it_packs():
+    class Post:
+        def __init__(self, body, packed):
+            if packed:
+                self._get_content = PackedBody(body)
+            else:
+                self._content = body
+
+    body = "<p>One body, 💬 & more</p>" * 50
+    assert body_digest(Post(body, True)) == body_digest(Post(body, True))
+    assert body_digest(Post(body, True)) != body_digest(Post(body + " ", True))
+    assert body_digest(Post(body, False)) == body_digest(Post(body, False))
+    assert body_digest(Post(body, False)) != body_digest(Post(body + " ", False))
 
 
 @pytest.mark.parametrize(

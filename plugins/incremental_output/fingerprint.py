@@ -27,9 +27,9 @@ from pelican.urlwrappers import URLWrapper
 from pelican.utils import DateFormatter
 
 try:  # a build: Pelican puts plugins/ (PLUGIN_PATHS) on sys.path
-    from content_body import body_as_written
+    from content_body import PackedBody, body_as_written
 except ImportError:  # imported as plugins.<name> (the tests)
-    from plugins.content_body import body_as_written
+    from plugins.content_body import PackedBody, body_as_written
 
 # Attributes (of content objects) and dataclass fields left out of the fingerprints:
 # - `_content`, the body: templates read it as `.content` (or `.summary` without
@@ -71,7 +71,12 @@ def content_ref(obj):
 
 
 def body_digest(obj):
-    """The fingerprint of a content object's body (what `.content` renders from)."""
+    """The fingerprint of a content object's body (what `.content` renders from). A body
+    kept packed (plugins/compact_bodies) is fingerprinted as its packed bytes, which the
+    same text always packs to: 2.5 µs instead of 38 for unpacking and digesting it."""
+    packed = getattr(obj, "_get_content", None)
+    if type(packed) is PackedBody:
+        return "P" + hashlib.blake2b(packed.data, digest_size=20).hexdigest()
     return digest(repr(body_as_written(obj)))
 
 
@@ -103,6 +108,7 @@ class Encoder:
         self._objects = {}  # id -> content object, for every content object met
         self._ref_memo = {}  # id -> content_ref() of that object
         self._keys = {}  # id -> that id as one int object
+        self._field_names = {}  # dataclass -> the names of its fields that are rendered
         # The content objects met by the encode() running now: a list of parts, each the
         # id of a content object or the (remembered) parts of a container met before, so
         # meeting a container costs one part, not a copy of every id inside it.
@@ -236,12 +242,13 @@ class Encoder:
         if isinstance(value, Page | Paginator | DateFormatter):  # plain attributes
             return self._object(value, vars(value))
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            fields = {
-                f.name: getattr(value, f.name)
-                for f in dataclasses.fields(value)
-                if f.name not in self.unrendered
-            }
-            return self._object(value, fields)
+            names = self._field_names.get(type(value))
+            if names is None:  # dataclasses.fields() each time: ~3,000 prompt cards
+                names = tuple(
+                    f.name for f in dataclasses.fields(value) if f.name not in self.unrendered
+                )
+                self._field_names[type(value)] = names
+            return self._object(value, {name: getattr(value, name) for name in names})
         if isinstance(value, types.SimpleNamespace):
             return self._object(value, vars(value))
         if isinstance(value, CALLABLES):
