@@ -148,3 +148,32 @@ def test_only_stock_processors_are_given_checks():
         processors.CHECKED_BLOCK_CLASSES.values()
     )
     assert len(checked) == len(processors.BLOCK_NEEDS)
+
+
+def test_block_level_elements_answer_as_the_list_does_through_every_change():
+    md = processors.speed_up(Markdown(extensions=["extra"]))
+    elements = md.block_level_elements
+    assert isinstance(elements, processors.BlockLevelElements)
+    assert list(elements) == Markdown(extensions=["extra"]).block_level_elements
+    tags = ["p", "div", "a", "em", "custom", "P", "", "details", "del", 1, None]
+    plain = list(elements)
+    changes = [
+        lambda e: e.append("custom"),
+        lambda e: e.remove("div"),
+        lambda e: e.extend(["em", "x"]),
+        lambda e: e.insert(0, "a"),
+        lambda e: e.pop(),
+        lambda e: e.__setitem__(slice(0, 2), ["del"]),
+        lambda e: e.__delitem__(0),
+        lambda e: e.__iadd__(["p"]),
+        lambda e: e.clear(),
+    ]
+    for change in changes:
+        change(elements)
+        change(plain)
+        assert list(elements) == plain
+        assert [tag in elements for tag in tags] == [tag in plain for tag in tags]
+    assert ([] in elements) is False  # unhashable: compared as the list compares
+    elements.append([])
+    assert [] in elements
+    assert "p" not in elements

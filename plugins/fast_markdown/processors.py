@@ -151,9 +151,64 @@ def checked_block_class(cls, needs):
 CHECKED_BLOCK_CLASSES = {cls: checked_block_class(cls, needs) for cls, needs in BLOCK_NEEDS.items()}
 
 
+class BlockLevelElements(list):
+    """Markdown.block_level_elements, a list Python-Markdown asks `tag in ...` of for
+    every element it prettifies or reads attributes of (~150 a post, 50 strings
+    compared each for a tag that is not in it): the same list, answering from a set
+    kept in step with every change to it."""
+
+    def __init__(self, items=()):
+        super().__init__(items)
+        self._changed()
+
+    def __contains__(self, item):
+        members = self._members
+        if members is not None:
+            try:
+                return item in members
+            except TypeError:  # an unhashable item: compared as the list compares
+                pass
+        return list.__contains__(self, item)
+
+    def _changed(self):
+        try:
+            self._members = frozenset(self)
+        except TypeError:  # the list holds an unhashable item: no set
+            self._members = None
+
+
+def _changing(name):
+    method = getattr(list, name)
+
+    def changing(self, *args):
+        result = method(self, *args)
+        self._changed()
+        return self if name.startswith("__i") else result
+
+    changing.__name__ = name
+    return changing
+
+
+for _name in (
+    "append",
+    "extend",
+    "insert",
+    "remove",
+    "pop",
+    "clear",
+    "__setitem__",
+    "__delitem__",
+    "__iadd__",
+    "__imul__",
+):
+    setattr(BlockLevelElements, _name, _changing(_name))
+
+
 def speed_up(md):
     """Give `md`'s stock inline processor and block processors their checking
-    subclasses, in place (their state and registry priorities are kept)."""
+    subclasses, in place (their state and registry priorities are kept), and its block
+    level elements a set to be looked up in."""
+    md.block_level_elements = BlockLevelElements(md.block_level_elements)
     for processor in md.treeprocessors:
         if type(processor) is InlineProcessor:
             processor.__class__ = CheckingInlineProcessor
