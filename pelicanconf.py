@@ -213,6 +213,8 @@ PLUGINS += ["fast_urls"]
 PLUGINS += ["fast_escape"]
 # plugins/layered_context: an {% include %} refers to the page's context instead of copying it.
 PLUGINS += ["layered_context"]
+# plugins/fast_getattr: `value.name` on a dict reads the item without a failed getattr first.
+PLUGINS += ["fast_getattr"]
 # ---- Build speed: pages rendered on both cores (README, "Pages rendered on both cores") ----
 # plugins/incremental_output renders every build's pages, production's too, in this many
 # processes: None = both cores (one on a one-core machine); 1 = in the build's own only.

@@ -133,17 +133,21 @@ def make_globals(settings):
         }
         return meta
 
+    # The same Person on every page that has one: made once.
+    author_url = absolute_url(siteurl, config["person_url"])
+    author = person(practice, bio, author_url, config["service"]) if practice else None
+
     @pass_context
     def structured_data(context, description):
+        if not author:
+            return None
         kind, content = _current(context)
-        author_url = absolute_url(siteurl, config["person_url"])
-        author = person(practice, bio, author_url, config["service"]) if practice else None
-        if kind == "article" and author:
+        if kind == "article":
             url = absolute_url(siteurl, page_path(context.get("output_file")))
             return blog_posting(
                 content, url, _plain(description), share_image(context, content), author
             )
-        if kind == "page" and author and content.slug == config["person_page"]:
+        if kind == "page" and content.slug == config["person_page"]:
             return about_person(author)
         return None
 
