@@ -15,7 +15,20 @@ class Mapping(dict):
     url = "the attribute"
 
 
+class Raising:
+    """An object whose attribute lookup fails, and whose item lookup too."""
+
+    def __getattr__(self, name):
+        raise AttributeError(name)
+
+    def __getitem__(self, key):
+        raise LookupError(key)
+
+
 VALUES = [
+    Raising(),
+    1.5,
+    ("a", "b"),
     {"url": "/a/", "name": "A"},
     {"items": "an item named like a method", "get": 1, "keys": 2, "__class__": 3},
     {},

@@ -12,15 +12,16 @@ own) `getattr` can only find what the dict type itself has (`items`, `keys`, `ge
 ...): its instances have no attributes of their own. So for any other name the answer
 is the item, or Jinja's undefined when there is none, which is what Jinja's
 `getattr` returns after its failed attempt. Any other value, and a dict read by one of
-the dict type's own names, go to Jinja's `getattr` as before. The environment's
-method is replaced on the instance at `generator_init` (compiled templates call
-`environment.getattr`). tests/test_fast_getattr.py compares it with Jinja's on dicts,
-their methods, missing keys, subclasses and objects, and the built site byte for byte.
+the dict type's own names, are read as Jinja 3.1's `getattr` reads them (its code,
+inlined: one Python call fewer for each of the ~70 reads of an object a page makes).
+The environment's method is replaced on the instance at `generator_init` (compiled
+templates call `environment.getattr`). tests/test_fast_getattr.py compares it with
+Jinja's on dicts, their methods, missing keys, subclasses and objects, and the built
+site byte for byte.
 """
 
 from types import MethodType
 
-from jinja2 import Environment
 from pelican import signals
 
 # Every name a plain dict's attribute lookup can find: the dict type's and object's.
@@ -28,13 +29,21 @@ DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
 def getattr_(environment, obj, attribute):
-    """Environment.getattr(obj, attribute), a plain dict's item without an exception."""
+    """Environment.getattr(obj, attribute) (Jinja 3.1's, below the dict case: one call
+    fewer for every other value), a plain dict's item without an exception."""
     if type(obj) is dict and attribute not in DICT_ATTRIBUTES:
         try:
             return obj[attribute]
         except KeyError:
             return environment.undefined(obj=obj, name=attribute)
-    return Environment.getattr(environment, obj, attribute)
+    try:
+        return getattr(obj, attribute)
+    except AttributeError:
+        pass
+    try:
+        return obj[attribute]
+    except (TypeError, LookupError, AttributeError):
+        return environment.undefined(obj=obj, name=attribute)
 
 
 def install(generator):
