@@ -1,9 +1,11 @@
 """plugins/layered_context changes what an {% include %} costs, never what it renders."""
 
+from collections import ChainMap
+
 import pytest
 from jinja2 import DictLoader, Environment, pass_context
 
-from plugins.layered_context import Layered, LayeredContext, LayeredTemplate
+from plugins.layered_context import Layered, LayeredContext, LayeredTemplate, flat
 from tests.sitebuild import assert_same_site_without, content_with_corpus
 
 
@@ -127,6 +129,7 @@ def test_layered_reads_like_the_dict_jinja_would_have_copied():
     assert len(layered) == len(copied) == 4
     assert layered.copy() == copied
     assert type(layered.copy()) is dict
+    assert list(layered.copy().items()) == list(copied.items())
     assert {**layered} == copied
     assert ("d" in layered, "z" in layered) == (True, False)
     assert layered.get("z", "default") == "default"
@@ -150,3 +153,28 @@ def test_the_built_site_is_byte_identical_with_and_without_the_plugin(tmp_path, 
     content = content_with_corpus(tmp_path, 12)
     extra = ("--set", "SEARCH_INDEX_ENABLED=false")
     assert assert_same_site_without(tmp_path, "layered_context", content, settings, extra) > 100
+
+
+def test_flat_globals_are_the_chainmap_as_dict_gives_it():
+    names = ChainMap({"b": "template's", "c": 3}, {"a": 1, "b": "environment's", "d": 4})
+    assert list(flat(names).items()) == list(dict(names).items())
+    assert flat({"a": 1}) == {"a": 1}
+
+
+def test_an_import_without_context_sees_the_importers_own_globals_as_jinja_has_it():
+    """Jinja makes a fresh module when the importing template has globals the imported
+    one lacks (`_get_default_module`), and reuses one module otherwise."""
+    outputs = []
+    for layered in (False, True):
+        env = environment(layered)
+        env.loader.mapping["uses_global.html"] = (
+            "{% macro shown() %}[{{ only_here|default('absent') }} {{ everywhere }}]{% endmacro %}"
+        )
+        env.globals["everywhere"] = "env"
+        source = "{% from 'uses_global.html' import shown %}{{ shown() }}"
+        with_own = env.from_string(source, globals={"only_here": "own global"})
+        without = env.from_string(source)
+        outputs.append((with_own.render(), without.render(), without.render()))
+        module = env.get_template("uses_global.html")._get_default_module(without.new_context({}))
+        assert module is env.get_template("uses_global.html")._get_default_module()
+    assert outputs[0] == outputs[1] == (("[own global env]", "[absent env]", "[absent env]"))

@@ -23,6 +23,7 @@ theme's templates and Jinja's include, import and scoping cases with and without
 plugin and compares them, and checks the built site byte-identical.
 """
 
+from collections import ChainMap
 from collections.abc import Mapping
 
 from jinja2 import Template
@@ -59,8 +60,12 @@ class Layered(Mapping):
         base = self.base
         return len(base) + sum(key not in base for key in self.small)
 
-    def copy(self):  # as dict.copy (jinja2.debug copies a context this way)
-        return dict(self)
+    def copy(self):
+        """The names as one dict, as dict.copy gives it (jinja2.debug copies a context
+        so): two copies made in C, not a lookup per name."""
+        names = dict(self.base)
+        names.update(self.small)
+        return names
 
     def __repr__(self):
         return repr(dict(self))
@@ -85,7 +90,7 @@ class LayeredContext(Context):
 
     @property
     def globals_keys(self):
-        return set() if self._globals is None else set(self._globals)
+        return set() if self._globals is None else set().union(*_maps(self._globals))
 
     def resolve_or_missing(self, key):
         if key in self.vars:
@@ -120,8 +125,13 @@ class LayeredTemplate(Template):
     above the page's context instead of copying it."""
 
     def new_context(self, vars=None, shared=False, locals=None):
-        if not shared:  # a page's own render: as Jinja does
-            return _new_context(self, dict(self.globals, **(vars or {})), {}, locals)
+        if not shared:  # a page's own render: the globals, then the values (a copy)
+            names = flat(self.globals)
+            if isinstance(vars, Layered):
+                names.update(vars.base)
+                vars = vars.small
+            names.update(vars or ())
+            return _new_context(self, names, {}, locals)
         if vars is None:
             vars = {}
         if isinstance(vars, Layered):
@@ -129,6 +139,35 @@ class LayeredTemplate(Template):
         if isinstance(vars, dict) and not locals:
             return _new_context(self, vars, _EMPTY, None)
         return _new_context(self, vars, {}, locals)
+
+    def _get_default_module(self, ctx=None):
+        """Jinja 3.1's, its globals compared with set operations made in C, not through
+        ChainMap's Python methods (each `{% from ... import %}` without context)."""
+        if self.environment.is_async:
+            raise RuntimeError("Module is not available in async mode.")
+        if ctx is not None:
+            keys = ctx.globals_keys.difference(*_maps(self.globals))
+            if keys:
+                return self.make_module({key: ctx.parent[key] for key in keys})
+        if self._module is None:
+            self._module = self.make_module()
+        return self._module
+
+
+def _maps(names):
+    """The dicts a template's globals are layered from (Jinja: a ChainMap)."""
+    return names.maps if type(names) is ChainMap else (names,)
+
+
+def flat(names):
+    """dict(names) for a template's globals: the same keys, order and values as the
+    ChainMap gives, copied in C."""
+    if type(names) is not ChainMap:
+        return dict(names)
+    copy = {}
+    for layer in reversed(names.maps):
+        copy.update(layer)
+    return copy
 
 
 def _new_context(template, parent, overlay, locals):

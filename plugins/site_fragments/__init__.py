@@ -92,7 +92,8 @@ class Fragment:
         objects_key = tuple(map(id, objects))
         kept = renderings.get(objects_key)
         if kept is None:
-            values = {**context.get_all(), **given}
+            values = context.get_all().copy()  # a dict's, or a layered context's
+            values.update(given)
             html = Markup(render_without_bodies(self.template, values, self.name, objects))
             # The objects are kept with their rendering, so their ids are never reused.
             kept = renderings[objects_key] = (html, objects)
