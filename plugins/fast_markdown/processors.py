@@ -181,9 +181,9 @@ def _changing(name):
     method = getattr(list, name)
 
     def changing(self, *args):
-        result = method(self, *args)
+        result = method(self, *args)  # list's += and *= give the list itself back
         self._changed()
-        return self if name.startswith("__i") else result
+        return result
 
     changing.__name__ = name
     return changing

@@ -132,13 +132,9 @@ class LayeredTemplate(Template):
                 vars = vars.small
             names.update(vars or ())
             return _new_context(self, names, {}, locals)
-        if vars is None:
-            vars = {}
         if isinstance(vars, Layered):
             return _new_context(self, vars.base, dict(vars.small), locals)
-        if isinstance(vars, dict) and not locals:
-            return _new_context(self, vars, _EMPTY, None)
-        return _new_context(self, vars, {}, locals)
+        return _new_context(self, {} if vars is None else vars, {}, locals)
 
     def _get_default_module(self, ctx=None):
         """Jinja 3.1's, its globals compared with set operations made in C, not through
@@ -162,10 +158,8 @@ def _maps(names):
 def flat(names):
     """dict(names) for a template's globals: the same keys, order and values as the
     ChainMap gives, copied in C."""
-    if type(names) is not ChainMap:
-        return dict(names)
     copy = {}
-    for layer in reversed(names.maps):
+    for layer in reversed(_maps(names)):
         copy.update(layer)
     return copy
 
